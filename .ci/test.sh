@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Run lint, type checks and the whole test suite, with the Neo4j tests
+# against a real server: the local one that server/neo4jctl starts, or the
+# one NEO4J_URI points at. Called by `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+started_neo4j=0
+stop_neo4j() {
+  if [ "$started_neo4j" = 1 ]; then
+    server/neo4jctl stop || true
+  fi
+}
+trap stop_neo4j EXIT
+
+if [ -z "${NEO4J_URI:-}" ]; then
+  export NEO4J_PASSWORD="${NEO4J_PASSWORD:-kycgraph-dev}"
+  if ! server/neo4jctl status >/dev/null 2>&1; then
+    server/neo4jctl start
+    started_neo4j=1
+  fi
+  export NEO4J_URI="bolt://127.0.0.1:${KYCGRAPH_NEO4J_BOLT_PORT:-7687}"
+fi
+# The Neo4j tests fail instead of skipping when the server is missing.
+export KYCGRAPH_REQUIRE_NEO4J=1
+
+echo "== ruff"
+$BIN/ruff check .
+echo "== mypy"
+$BIN/mypy
+echo "== pytest"
+$BIN/pytest "$@"

@@ -1,0 +1,1 @@
+"""The graph: data model, stores and detection rules."""

@@ -1,0 +1,200 @@
+"""The embedded store: no server, for small data, notebooks and tests.
+
+The store keeps the graph as pandas frames of nodes and relationships, which
+are what the detection rules scan, and builds a ``networkx.MultiDiGraph`` of
+the same model on demand (:attr:`NetworkxStore.graph`) for analysts. Frames
+are used for the rules because a networkx graph costs about a kilobyte per
+node and is walked in Python, too slow and too large for a batch of a million
+customers; the networkx view is built once per load and then cached.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from graph.model import (
+    ROLE_RELATIONSHIPS,
+    Dataset,
+    identifier_uid,
+    kind_label,
+    kind_relationship,
+)
+from graph.store import (
+    CARRIER_COLUMNS,
+    CUSTOMER_DETAIL_COLUMNS,
+    MEMBER_POLICY_COLUMNS,
+    SHARED_COLUMNS,
+    GraphCounts,
+    GraphStore,
+    ProgressCallback,
+    SharedIdentifiers,
+)
+
+logger = logging.getLogger(__name__)
+
+# Frame name -> the columns that identify a row; a reload replaces rows by these keys.
+_FRAME_KEYS: dict[str, list[str]] = {
+    "customers": ["customer_id"],
+    "identifiers": ["owner_type", "owner_id", "kind", "key"],
+    "policies": ["policy_no"],
+    "policy_roles": ["policy_no", "customer_id", "role"],
+    "agents": ["agent_id"],
+    "agent_contacts": ["contact_id"],
+    "complaints": ["complaint_id"],
+    "payer_exceptions": ["policy_no", "premium_account"],
+}
+
+_OWNER_LABELS = {"customer": "Customer", "agent": "Agent", "agent_contact": "AgentContact"}
+
+
+class NetworkxStore(GraphStore):
+    """In-memory graph store; the default store."""
+
+    name = "networkx"
+
+    def __init__(self) -> None:
+        self.data = Dataset()
+        self._graph: nx.MultiDiGraph | None = None
+
+    def load(self, dataset: Dataset, progress: ProgressCallback | None = None) -> None:
+        for step, (frame_name, keys) in enumerate(_FRAME_KEYS.items(), start=1):
+            old: pd.DataFrame = getattr(self.data, frame_name)
+            new: pd.DataFrame = getattr(dataset, frame_name)
+            if len(new):
+                merged = new if old.empty else pd.concat([old, new], ignore_index=True)
+                merged = merged.drop_duplicates(subset=keys, keep="last", ignore_index=True)
+                setattr(self.data, frame_name, merged)
+            if progress is not None:
+                progress("load", step, len(_FRAME_KEYS))
+        self._graph = None
+        logger.info("networkx store loaded: %d customers, %d identifier rows",
+                    len(self.data.customers), len(self.data.identifiers))
+
+    def clear(self) -> None:
+        self.data = Dataset()
+        self._graph = None
+
+    def _customer_identifiers(self) -> pd.DataFrame:
+        ids = self.data.identifiers
+        return ids[ids["owner_type"] == "customer"]
+
+    def counts(self) -> GraphCounts:
+        ids = self.data.identifiers
+        nodes = {
+            "Customer": len(self.data.customers),
+            "Policy": len(self.data.policies),
+            "Agent": len(self.data.agents),
+            "AgentContact": len(self.data.agent_contacts),
+        }
+        unique_ids = pd.concat(
+            [
+                ids[["kind", "key"]],
+                self.data.policies[["premium_account"]]
+                .dropna()
+                .rename(columns={"premium_account": "key"})
+                .assign(kind="bank_account"),
+            ],
+            ignore_index=True,
+        ).drop_duplicates()
+        for kind, n in unique_ids["kind"].value_counts().items():
+            label = kind_label(str(kind))
+            nodes[label] = nodes.get(label, 0) + int(n)
+        relationships: dict[str, int] = {}
+        for role, n in self.data.policy_roles["role"].value_counts().items():
+            relationships[ROLE_RELATIONSHIPS[str(role)]] = int(n)
+        relationships["SOLD"] = int(self.data.policies["agent_id"].notna().sum())
+        relationships["PAID_FROM"] = int(self.data.policies["premium_account"].notna().sum())
+        relationships["HAS_CONTACT"] = len(self.data.agent_contacts)
+        for kind, n in ids["kind"].value_counts().items():
+            rel = kind_relationship(str(kind))
+            relationships[rel] = relationships.get(rel, 0) + int(n)
+        return GraphCounts(
+            nodes={k: v for k, v in nodes.items() if v},
+            relationships={k: v for k, v in relationships.items() if v},
+        )
+
+    def shared_identifiers(self, kinds: Sequence[str], max_members: int) -> SharedIdentifiers:
+        ids = self._customer_identifiers()
+        ids = ids[ids["kind"].isin(list(kinds)) & ids["linkable"].astype(bool)]
+        if ids.empty:
+            return SharedIdentifiers(
+                pd.DataFrame(columns=SHARED_COLUMNS), pd.DataFrame(columns=CARRIER_COLUMNS)
+            )
+        grouped = ids.groupby(["kind", "key"], sort=True)
+        shared = grouped.agg(
+            customer_count=("owner_id", "nunique"),
+            flags=("flags", lambda s: ",".join(sorted({f for v in s for f in str(v or "").split(",") if f}))),
+        ).reset_index()
+        shared = shared[shared["customer_count"] >= 2].reset_index(drop=True)
+        small = shared[shared["customer_count"] <= max_members][["kind", "key"]]
+        carriers = ids.merge(small, on=["kind", "key"])[["kind", "key", "owner_id", "value"]]
+        carriers = carriers.rename(columns={"owner_id": "customer_id"})
+        carriers = carriers.sort_values(["kind", "key", "customer_id"], ignore_index=True)
+        return SharedIdentifiers(shared[SHARED_COLUMNS], carriers[CARRIER_COLUMNS])
+
+    def customer_policies(self, customer_ids: Sequence[str]) -> pd.DataFrame:
+        roles = self.data.policy_roles
+        roles = roles[roles["customer_id"].isin(list(customer_ids))]
+        merged = roles.merge(
+            self.data.policies[["policy_no", "agent_id", "channel", "product_name"]], on="policy_no", how="left"
+        )
+        merged = merged.astype(object).where(merged.notna(), None)
+        return merged[MEMBER_POLICY_COLUMNS].sort_values(["customer_id", "policy_no", "role"], ignore_index=True)
+
+    def customer_details(self, customer_ids: Sequence[str]) -> pd.DataFrame:
+        customers = self.data.customers
+        rows = customers[customers["customer_id"].isin(list(customer_ids))]
+        return rows[CUSTOMER_DETAIL_COLUMNS].sort_values("customer_id", ignore_index=True)
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The whole graph as a networkx MultiDiGraph, built on first use after a load.
+
+        Node ids are ``"<Label>:<key>"`` (``"Customer:C0001"``,
+        ``"Identifier:phone:+8613912345678"``); every node has a ``label``
+        attribute and every edge a ``type`` attribute, as in Neo4j.
+        """
+        if self._graph is None:
+            self._graph = self._build_graph()
+        return self._graph
+
+    def _build_graph(self) -> nx.MultiDiGraph:
+        g = nx.MultiDiGraph()
+        data = self.data
+        for row in data.customers.to_dict("records"):
+            g.add_node(f"Customer:{row['customer_id']}", label="Customer", **_present(row))
+        for row in data.policies.to_dict("records"):
+            g.add_node(f"Policy:{row['policy_no']}", label="Policy", **_present(row))
+            if row.get("agent_id"):
+                g.add_edge(f"Agent:{row['agent_id']}", f"Policy:{row['policy_no']}", type="SOLD")
+            if row.get("premium_account"):
+                uid = identifier_uid("bank_account", row["premium_account"])
+                g.add_node(f"Identifier:{uid}", label="Identifier", kind="bank_account",
+                           key=row["premium_account"], kind_label=kind_label("bank_account"))
+                g.add_edge(f"Policy:{row['policy_no']}", f"Identifier:{uid}", type="PAID_FROM")
+        for row in data.agents.to_dict("records"):
+            g.add_node(f"Agent:{row['agent_id']}", label="Agent", **_present(row))
+        for row in data.agent_contacts.to_dict("records"):
+            g.add_node(f"AgentContact:{row['contact_id']}", label="AgentContact", **_present(row))
+            g.add_edge(f"Agent:{row['agent_id']}", f"AgentContact:{row['contact_id']}", type="HAS_CONTACT")
+        for row in data.policy_roles.to_dict("records"):
+            g.add_edge(f"Customer:{row['customer_id']}", f"Policy:{row['policy_no']}",
+                       type=ROLE_RELATIONSHIPS[row["role"]])
+        for row in data.identifiers.to_dict("records"):
+            uid = identifier_uid(row["kind"], row["key"])
+            node = f"Identifier:{uid}"
+            if node not in g:
+                g.add_node(node, label="Identifier", kind=row["kind"], key=row["key"],
+                           kind_label=kind_label(row["kind"]), linkable=bool(row["linkable"]))
+            owner = f"{_OWNER_LABELS[row['owner_type']]}:{row['owner_id']}"
+            g.add_edge(owner, node, type=kind_relationship(row["kind"]), value=row["value"])
+        return g
+
+
+def _present(row: dict[Any, Any]) -> dict[str, Any]:
+    return {str(k): v for k, v in row.items() if v is not None and k != "label"}

@@ -1,0 +1,1 @@
+"""Detection rules; each runs on any ``graph.store.GraphStore``."""

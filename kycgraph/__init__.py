@@ -1,0 +1,3 @@
+"""kycgraph: customer-information authenticity checks for Chinese life insurers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,107 @@
+"""User-facing text in Simplified Chinese and English.
+
+Every message shown to users (CLI output, report headers, API errors) is a
+key into ``MESSAGES`` with a Chinese and an English form; ``zh`` is the
+default language.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # CLI steps and summaries
+    "step.read": ("读取并校验导出文件", "Reading and validating export files"),
+    "step.load": ("载入图存储", "Loading the graph store"),
+    "step.detect": ("检测共用联系方式客户群", "Detecting shared-contact clusters"),
+    "step.write": ("写出结果文件", "Writing output files"),
+    "summary.files": ("文件统计", "Files"),
+    "summary.clusters": (
+        "发现 {clusters} 个共用联系方式客户群，涉及 {customers} 名客户；枢纽值 {hubs} 个",
+        "Found {clusters} shared-contact clusters covering {customers} customers; {hubs} hub values",
+    ),
+    "summary.outputs": ("结果已写入 {out}", "Results written to {out}"),
+    "summary.balance_ok": (
+        "每个文件均满足：读取行数 = 载入行数 + 拒收行数",
+        "Every file balances: rows read = rows loaded + rows rejected",
+    ),
+    "summary.balance_bad": (
+        "文件 {file} 行数不平衡：读取 {read}，载入 {loaded}，拒收 {rejected}",
+        "File {file} does not balance: read {read}, loaded {loaded}, rejected {rejected}",
+    ),
+    "summary.rejects": (
+        "拒收 {rows} 行，忽略 {fields} 个字段，明细见 rejects.csv",
+        "{rows} rows rejected and {fields} fields ignored; see rejects.csv",
+    ),
+    "summary.store_counts": (
+        "图存储（{store}）：节点 {nodes} 个，关系 {rels} 条",
+        "Graph store ({store}): {nodes} nodes, {rels} relationships",
+    ),
+    "error.prefix": ("错误", "Error"),
+    # Table headers
+    "col.file": ("文件", "File"),
+    "col.table": ("数据表", "Table"),
+    "col.rows_read": ("读取行数", "Rows read"),
+    "col.rows_loaded": ("载入行数", "Rows loaded"),
+    "col.rows_rejected": ("拒收行数", "Rows rejected"),
+    "col.fields_ignored": ("忽略字段数", "Fields ignored"),
+    "col.encoding": ("编码", "Encoding"),
+    "col.cluster_id": ("客户群编号", "Cluster id"),
+    "col.size": ("客户数", "Customers"),
+    "col.customer_id": ("客户号", "Customer id"),
+    "col.name": ("客户姓名", "Name"),
+    "col.roles": ("角色", "Roles"),
+    "col.policies": ("保单号", "Policies"),
+    "col.agents": ("营销员代码", "Agents"),
+    "col.channels": ("销售渠道", "Sales channels"),
+    "col.link_kinds": ("关联方式", "Linked by"),
+    "col.evidence": ("共用联系方式（已脱敏）", "Shared identifiers (masked)"),
+    "col.kind": ("类型", "Kind"),
+    "col.key": ("值（已脱敏）", "Value (masked)"),
+    "col.customer_count": ("客户数", "Customers"),
+    "col.reason": ("原因", "Reason"),
+    "col.row": ("行号", "Row"),
+    "col.column": ("列", "Column"),
+    "col.problem": ("问题代码", "Problem"),
+    "col.message": ("说明", "Message"),
+    "col.value": ("原值（已脱敏）", "Value (masked)"),
+    "col.action": ("处理", "Action"),
+    # Sheet names
+    "sheet.summary": ("文件统计", "Files"),
+    "sheet.clusters": ("共用联系方式客户群", "Shared-contact clusters"),
+    "sheet.hubs": ("枢纽值", "Hub values"),
+    "sheet.rejects": ("拒收记录", "Rejects"),
+    # Vocabulary
+    "kind.phone": ("联系电话", "phone"),
+    "kind.bank_account": ("银行账号", "bank account"),
+    "kind.address": ("联系地址", "address"),
+    "kind.email": ("电子邮箱", "email"),
+    "role.policyholder": ("投保人", "policyholder"),
+    "role.insured": ("被保险人", "insured"),
+    "role.beneficiary": ("受益人", "beneficiary"),
+    "reason.placeholder": ("占位号码（黑名单）", "placeholder (denylist)"),
+    "reason.over_threshold": ("共用客户数超过阈值 {threshold}", "carried by more than {threshold} customers"),
+    "action.row_rejected": ("整行拒收", "row rejected"),
+    "action.field_ignored": ("字段忽略", "field ignored"),
+}
+
+
+def t(key: str, lang: Lang = "zh", **fields: object) -> str:
+    """Return the message for ``key`` in ``lang``, with ``fields`` filled in.
+
+    An unknown key returns the key itself, so a missing translation shows up
+    in the output instead of raising in the middle of a report.
+    """
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if lang == "zh" else pair[1]
+    return text.format(**fields) if fields else text
+
+
+def vocabulary(prefix: str, value: str, lang: Lang = "zh") -> str:
+    """Return a vocabulary word (``role``, ``kind``, ...) in ``lang``; unknown values pass through."""
+    key = f"{prefix}.{value}"
+    return t(key, lang) if key in MESSAGES else value

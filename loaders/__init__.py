@@ -1,0 +1,1 @@
+"""Read, map, normalise and validate insurer exports."""
