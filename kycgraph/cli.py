@@ -111,6 +111,11 @@ def _print_clusters(result: ClusterResult, lang: Lang, limit: int = 20) -> None:
         console.print(f"… +{len(result.clusters) - limit}")
 
 
+@app.callback()
+def _main() -> None:
+    """kycgraph: customer-information authenticity checks for life insurers / 寿险客户信息真实性检查."""
+
+
 @app.command()
 def run(
     input_path: Annotated[Path, typer.Argument(help="Export folder, or one customers file / 导出文件夹或客户文件")],
