@@ -185,6 +185,91 @@ def run(
         raise typer.Exit(3)
 
 
+@app.command()
+def load(
+    input_path: Annotated[Path, typer.Argument(help="Export folder, or one customers file / 导出文件夹或客户文件")],
+    mapping: MappingOption = None,
+    lang: LangOption = None,
+    store: StoreOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details")] = False,
+) -> None:
+    """Validate an export and merge it into the graph store / 校验导出数据并载入图存储.
+
+    Loading is idempotent: loading the same export again changes no counts,
+    and a load that failed part-way can simply be run again.
+    """
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings(lang, store)
+    language: Lang = settings.lang
+    try:
+        with _progress() as progress:
+            task = progress.add_task(t("step.read", language), total=None)
+            dataset, report, _ = load_export(
+                input_path, mapping, default_region=settings.default_region,
+                phone_denylist=settings.phone_denylist,
+            )
+            progress.update(task, total=1, completed=1)
+            task = progress.add_task(t("step.load", language), total=None)
+            graph_store = open_store(settings)
+            try:
+                before = graph_store.counts()
+                graph_store.load(dataset, progress=lambda _s, done, total: progress.update(
+                    task, completed=done, total=total))
+                after = graph_store.counts()
+            finally:
+                graph_store.close()
+    except KycgraphError as exc:
+        err_console.print(f"[red]{t('error.prefix', language)}:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    balanced = _print_files(report, language)
+    console.print(t("summary.count_change", language, store=settings.store,
+                    nodes_before=before.total_nodes, nodes_after=after.total_nodes,
+                    rels_before=before.total_relationships, rels_after=after.total_relationships))
+    if settings.store == "networkx":
+        console.print(t("summary.networkx_not_kept", language))
+    if not balanced:
+        raise typer.Exit(3)
+
+
+@app.command()
+def detect(
+    out: Annotated[Path, typer.Option("--out", help="Output folder / 输出文件夹")] = Path("kycgraph-out"),
+    lang: LangOption = None,
+    store: StoreOption = None,
+    link: LinkOption = None,
+    hub_threshold: HubOption = None,
+) -> None:
+    """Run detection on the data already in the graph store (Neo4j) / 在已载入的图存储上运行检测."""
+    settings = _settings(lang, store)
+    language: Lang = settings.lang
+    link_kinds = tuple(k.strip() for k in link.split(",") if k.strip()) if link else settings.link_kinds
+    threshold = hub_threshold or settings.hub_threshold
+    try:
+        graph_store = open_store(settings)
+        try:
+            counts = graph_store.counts()
+            result = shared_contact_clusters(graph_store, link_kinds=link_kinds, hub_threshold=threshold)
+        finally:
+            graph_store.close()
+        outputs = write_outputs(
+            out, result, LoadReport(),
+            settings_used={"store": settings.store, "link_kinds": list(link_kinds), "hub_threshold": threshold},
+            lang=language,
+        )
+    except KycgraphError as exc:
+        err_console.print(f"[red]{t('error.prefix', language)}:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(t("summary.store_counts", language, store=settings.store, nodes=counts.total_nodes,
+                    rels=counts.total_relationships))
+    _print_clusters(result, language)
+    console.print(t("summary.clusters", language, clusters=len(result.clusters),
+                    customers=result.customers_in_clusters, hubs=len(result.hub_values)))
+    console.print(t("summary.outputs", language, out=out))
+    for path in outputs.all():
+        console.print(f"  {path}")
+
+
 def main() -> None:
     app()
 

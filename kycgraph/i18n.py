@@ -39,6 +39,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "图存储（{store}）：节点 {nodes} 个，关系 {rels} 条",
         "Graph store ({store}): {nodes} nodes, {rels} relationships",
     ),
+    "summary.count_change": (
+        "图存储（{store}）：节点 {nodes_before} → {nodes_after}，关系 {rels_before} → {rels_after}",
+        "Graph store ({store}): nodes {nodes_before} → {nodes_after}, relationships {rels_before} → {rels_after}",
+    ),
+    "summary.networkx_not_kept": (
+        "内嵌存储只存在于本次进程中；如需保留数据，请使用 --store neo4j",
+        "The embedded store lives only for this process; use --store neo4j to keep the data",
+    ),
     "error.prefix": ("错误", "Error"),
     # Table headers
     "col.file": ("文件", "File"),
