@@ -37,6 +37,7 @@ from graph.model import (
     Dataset,
 )
 from kycgraph.masking import mask_value
+from kycgraph.settings import DEFAULT_PHONE_DENYLIST
 from loaders import normalise
 from loaders.mapping import Mapping, TableSource, load_mapping, map_headers
 from loaders.read import read_table
@@ -390,7 +391,7 @@ def load_export(
     mapping_file: Path | None = None,
     *,
     default_region: str = "CN",
-    phone_denylist: Iterable[str] = (),
+    phone_denylist: Iterable[str] = DEFAULT_PHONE_DENYLIST,
 ) -> tuple[Dataset, LoadReport, Mapping]:
     """Read, map, normalise and validate an export folder or file.
 
