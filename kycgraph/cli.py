@@ -14,7 +14,7 @@ from rich.table import Table
 from graph.rules.shared_contacts import ClusterResult, shared_contact_clusters
 from graph.store import GraphStore
 from kycgraph.errors import KycgraphError
-from kycgraph.i18n import Lang, t
+from kycgraph.i18n import Lang, t, vocabulary
 from kycgraph.report import write_outputs
 from kycgraph.settings import Settings
 from loaders.load import load_export
@@ -102,9 +102,9 @@ def _print_clusters(result: ClusterResult, lang: Lang, limit: int = 20) -> None:
         table.add_row(
             cluster.cluster_id,
             str(cluster.size),
-            ", ".join(cluster.link_kinds),
+            ", ".join(vocabulary("kind", k, lang) for k in cluster.link_kinds),
             ", ".join(m.customer_id for m in cluster.members),
-            "; ".join(f"{e.kind} {e.key_masked}" for e in cluster.evidence),
+            "; ".join(f"{vocabulary('kind', e.kind, lang)} {e.key_masked}" for e in cluster.evidence),
         )
     console.print(table)
     if len(result.clusters) > limit:
