@@ -20,7 +20,7 @@ if [ -z "${NEO4J_URI:-}" ]; then
     server/neo4jctl start
     started_neo4j=1
   fi
-  export NEO4J_URI="bolt://127.0.0.1:${KYCGRAPH_NEO4J_BOLT_PORT:-7687}"
+  export NEO4J_URI="bolt://${KYCGRAPH_NEO4J_BOLT_ADDRESS:-127.0.0.1:7687}"
 fi
 # The Neo4j tests fail instead of skipping when the server is missing.
 export KYCGRAPH_REQUIRE_NEO4J=1
