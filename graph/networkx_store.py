@@ -25,14 +25,23 @@ from graph.model import (
     kind_relationship,
 )
 from graph.store import (
+    AGENT_MATCH_COLUMNS,
+    AGENT_POLICYHOLDER_COLUMNS,
+    AGENT_SALE_COLUMNS,
+    AGENT_SUMMARY_COLUMNS,
     CARRIER_COLUMNS,
     CUSTOMER_DETAIL_COLUMNS,
+    CUSTOMER_IDENTITY_COLUMNS,
     MEMBER_POLICY_COLUMNS,
+    POLICY_PARTY_COLUMNS,
+    PREMIUM_PAYER_COLUMNS,
     SHARED_COLUMNS,
+    VERIFIED_COMPLAINT_COLUMNS,
     GraphCounts,
     GraphStore,
     ProgressCallback,
     SharedIdentifiers,
+    tidy_frame,
 )
 
 logger = logging.getLogger(__name__)
@@ -150,6 +159,108 @@ class NetworkxStore(GraphStore):
         customers = self.data.customers
         rows = customers[customers["customer_id"].isin(list(customer_ids))]
         return rows[CUSTOMER_DETAIL_COLUMNS].sort_values("customer_id", ignore_index=True)
+
+    def customer_identities(self) -> pd.DataFrame:
+        customers = self.data.customers[CUSTOMER_IDENTITY_COLUMNS]
+        customers = customers.assign(id_flags=[str(f or "") for f in customers["id_flags"]])
+        return tidy_frame(customers, CUSTOMER_IDENTITY_COLUMNS, ["customer_id"])
+
+    def policy_parties(self) -> pd.DataFrame:
+        policies = self.data.policies[["policy_no", "application_date", "agent_id", "channel"]]
+        customers = self.data.customers[["customer_id", "name", "gender", "birth_date", "id_number", "id_problem"]]
+        parties = self.data.policy_roles.merge(policies, on="policy_no").merge(customers, on="customer_id")
+        ids = self._customer_identifiers()
+        with_phone = set(ids.loc[ids["kind"] == "phone", "owner_id"])
+        with_address = set(ids.loc[ids["kind"] == "address", "owner_id"])
+        parties = parties.assign(
+            has_phone=[c in with_phone for c in parties["customer_id"]],
+            has_address=[c in with_address for c in parties["customer_id"]],
+        )
+        return tidy_frame(parties, POLICY_PARTY_COLUMNS, ["policy_no", "customer_id", "role"])
+
+    def agent_identifier_matches(self, kinds: Sequence[str]) -> pd.DataFrame:
+        ids = self.data.identifiers
+        ids = ids[ids["kind"].isin(list(kinds))]
+        customer_rows = ids[
+            (ids["owner_type"] == "customer")
+            & ids["linkable"].astype(bool)
+            & ~ids["flags"].fillna("").str.contains("placeholder", regex=False)
+        ][["owner_id", "kind", "key"]].rename(columns={"owner_id": "customer_id"})
+
+        # 1. Identifiers of agents and of their registered contacts, each with its agent.
+        agent_rows = ids[ids["owner_type"] == "agent"][["owner_id", "kind", "key"]]
+        agent_rows = agent_rows.rename(columns={"owner_id": "agent_id"}).assign(
+            owner_type="agent", contact_id=None, contact_type=None, contact_name=None
+        )
+        contacts = self.data.agent_contacts.rename(columns={"name": "contact_name"})
+        contact_rows = ids[ids["owner_type"] == "agent_contact"][["owner_id", "kind", "key"]]
+        contact_rows = contact_rows.rename(columns={"owner_id": "contact_id"}).merge(
+            contacts[["contact_id", "agent_id", "contact_type", "contact_name"]], on="contact_id"
+        ).assign(owner_type="agent_contact")
+        owners = pd.concat([agent_rows, contact_rows], ignore_index=True)
+        matches = customer_rows.merge(owners, on=["kind", "key"])
+
+        # 2. Whether the agent (or, for an agency, one of its agents) sold the customer a policy.
+        agency_of = dict(zip(self.data.agents["agent_id"], self.data.agents["agency_id"], strict=True))
+        sales = self.data.policy_roles.merge(self.data.policies[["policy_no", "agent_id"]], on="policy_no")
+        sold_pairs = {(c, a) for c, a in zip(sales["customer_id"], sales["agent_id"], strict=True) if a}
+        sold_pairs |= {(c, agency_of.get(a)) for c, a in sold_pairs if agency_of.get(a)}
+        id_of_customer = dict(zip(self.data.customers["customer_id"], self.data.customers["id_number"], strict=True))
+        id_of_agent = dict(zip(self.data.agents["agent_id"], self.data.agents["id_number"], strict=True))
+        matches = matches.assign(
+            sold_to_customer=[(c, a) in sold_pairs for c, a in zip(matches["customer_id"], matches["agent_id"],
+                                                                    strict=True)],
+            customer_is_agent=[
+                bool(id_of_customer.get(c)) and id_of_customer.get(c) == id_of_agent.get(a)
+                for c, a in zip(matches["customer_id"], matches["agent_id"], strict=True)
+            ],
+        )
+        return tidy_frame(matches, AGENT_MATCH_COLUMNS, ["customer_id", "agent_id", "kind", "key", "contact_id"])
+
+    def agent_policyholders(self) -> pd.DataFrame:
+        holders = self.data.policy_roles[self.data.policy_roles["role"] == "policyholder"]
+        rows = (
+            holders.merge(self.data.policies[["policy_no", "agent_id", "channel"]], on="policy_no")
+            .merge(self.data.customers[["customer_id", "id_number"]], on="customer_id")
+            .merge(self.data.agents[["agent_id", "id_number"]], on="agent_id", suffixes=("", "_agent"))
+        )
+        rows = rows[rows["id_number"].notna() & (rows["id_number"] == rows["id_number_agent"])]
+        return tidy_frame(rows, AGENT_POLICYHOLDER_COLUMNS, ["agent_id", "policy_no", "customer_id"])
+
+    def premium_payers(self) -> pd.DataFrame:
+        policies = self.data.policies
+        policies = policies[policies["premium_account"].notna()][
+            ["policy_no", "agent_id", "channel", "premium_account", "payer_name", "payer_id_number"]
+        ]
+        roles = self.data.policy_roles
+        holders = roles[roles["role"] == "policyholder"][["policy_no", "customer_id"]].merge(
+            self.data.customers[["customer_id", "name", "id_number"]], on="customer_id"
+        ).rename(columns={
+            "customer_id": "policyholder_id", "name": "policyholder_name", "id_number": "policyholder_id_number",
+        })
+        exceptions = self.data.payer_exceptions.rename(columns={
+            "approver": "exception_approver", "reason": "exception_reason", "expiry_date": "exception_expiry_date",
+        })
+        rows = policies.merge(holders, on="policy_no", how="left").merge(
+            exceptions, on=["policy_no", "premium_account"], how="left"
+        )
+        return tidy_frame(rows, PREMIUM_PAYER_COLUMNS, ["policy_no", "policyholder_id"])
+
+    def verified_complaints(self) -> pd.DataFrame:
+        complaints = self.data.complaints
+        verified = complaints[[bool(v) if pd.notna(v) else False for v in complaints["verified"]]]
+        return tidy_frame(verified, VERIFIED_COMPLAINT_COLUMNS, ["agent_id", "complaint_id"])
+
+    def agents(self) -> pd.DataFrame:
+        return tidy_frame(self.data.agents, AGENT_SUMMARY_COLUMNS, ["agent_id"])
+
+    def agent_sales(self, agent_ids: Sequence[str]) -> pd.DataFrame:
+        policies = self.data.policies
+        sold = policies[policies["agent_id"].isin(list(agent_ids))][
+            ["agent_id", "policy_no", "product_name", "channel", "application_date", "signed_date"]
+        ]
+        rows = sold.merge(self.data.policy_roles, on="policy_no", how="left")
+        return tidy_frame(rows, AGENT_SALE_COLUMNS, ["agent_id", "policy_no", "customer_id", "role"])
 
     @property
     def graph(self) -> nx.MultiDiGraph:

@@ -24,6 +24,48 @@ CARRIER_COLUMNS = ["kind", "key", "customer_id", "value"]
 MEMBER_POLICY_COLUMNS = ["customer_id", "policy_no", "role", "agent_id", "channel", "product_name"]
 CUSTOMER_DETAIL_COLUMNS = ["customer_id", "name", "gender", "birth_date", "id_type"]
 
+# Columns of the frames the authenticity rules read. Dates are ``datetime.date``,
+# missing values None, ``has_*`` and ``sold_to_customer``/``customer_is_agent`` bool.
+CUSTOMER_IDENTITY_COLUMNS = [
+    "customer_id", "name", "gender", "birth_date", "id_type", "id_number", "id_problem", "id_flags",
+]
+POLICY_PARTY_COLUMNS = [
+    "policy_no", "customer_id", "role", "application_date", "agent_id", "channel",
+    "name", "gender", "birth_date", "id_number", "id_problem", "has_phone", "has_address",
+]
+AGENT_MATCH_COLUMNS = [
+    "customer_id", "kind", "key", "agent_id", "owner_type", "contact_id", "contact_type", "contact_name",
+    "sold_to_customer", "customer_is_agent",
+]
+AGENT_POLICYHOLDER_COLUMNS = ["agent_id", "policy_no", "customer_id", "channel"]
+PREMIUM_PAYER_COLUMNS = [
+    "policy_no", "agent_id", "channel", "premium_account", "payer_name", "payer_id_number",
+    "policyholder_id", "policyholder_name", "policyholder_id_number",
+    "exception_approver", "exception_reason", "exception_expiry_date",
+]
+VERIFIED_COMPLAINT_COLUMNS = ["complaint_id", "agent_id", "policy_no", "category", "received_date", "verified_date"]
+AGENT_SUMMARY_COLUMNS = ["agent_id", "name", "agent_type", "agency_id"]
+AGENT_SALE_COLUMNS = [
+    "agent_id", "policy_no", "product_name", "channel", "application_date", "signed_date", "customer_id", "role",
+]
+
+
+def tidy_frame(frame: pd.DataFrame, columns: list[str], keys: list[str]) -> pd.DataFrame:
+    """Return ``columns`` of a frame as object columns with None for missing values, sorted by ``keys``.
+
+    Keys are compared as text with None as "", so that every store returns
+    the rows of the authenticity-rule methods in the same order.
+    """
+    rows = frame.reindex(columns=columns).astype(object)
+    rows = rows.where(rows.notna(), None)
+    # pandas sorts missing values last even under a key function, so sort on text copies instead.
+    sort_keys = pd.DataFrame(
+        {f"key{i}": [("" if value is None else str(value)) for value in rows[key]] for i, key in enumerate(keys)},
+        index=rows.index,
+    )
+    order = sort_keys.sort_values(list(sort_keys.columns), kind="stable").index
+    return rows.loc[order].reset_index(drop=True)
+
 
 @dataclass(frozen=True)
 class GraphCounts:
@@ -87,6 +129,86 @@ class GraphStore(ABC):
     @abstractmethod
     def customer_details(self, customer_ids: Sequence[str]) -> pd.DataFrame:
         """Return name, gender, birth date and ID type of the given customers (``CUSTOMER_DETAIL_COLUMNS``)."""
+
+    # The methods below serve the authenticity rules (graph.rules). Each returns
+    # a frame with the named columns, sorted by the listed keys, so that every
+    # store gives the same rows in the same order.
+    # TODO: make these abstract once Neo4jStore implements them.
+
+    def _not_implemented(self, method: str) -> NotImplementedError:
+        return NotImplementedError(f"the {self.name} store does not implement {method}() yet")
+
+    def customer_identities(self) -> pd.DataFrame:
+        """Return every customer's identity fields (``CUSTOMER_IDENTITY_COLUMNS``), sorted by customer.
+
+        ``id_number`` is the normalised key (None when missing or unusable),
+        ``id_problem`` the loader's problem code and ``id_flags`` its
+        comma-separated flag codes ("" when none).
+        """
+        raise self._not_implemented("customer_identities")
+
+    def policy_parties(self) -> pd.DataFrame:
+        """Return one row per (policy, customer, role) with the customer's key fields (``POLICY_PARTY_COLUMNS``).
+
+        ``has_phone`` and ``has_address`` tell whether the customer has any
+        phone or address identifier, linkable or not. Sorted by policy,
+        customer and role.
+        """
+        raise self._not_implemented("policy_parties")
+
+    def agent_identifier_matches(self, kinds: Sequence[str]) -> pd.DataFrame:
+        """Return customers whose identifier of the given kinds is also an agent's or an agent contact's.
+
+        One row per (customer, kind, key, agent, contact) (``AGENT_MATCH_COLUMNS``).
+        ``owner_type`` is ``agent`` for the agent's own identifier (then the
+        contact columns are None) or ``agent_contact`` for one of the agent's
+        registered contacts. Identifiers that are not linkable, or flagged
+        ``placeholder`` on the customer's record, are left out.
+        ``sold_to_customer`` is true when the customer has any role on a
+        policy sold by the agent or, for an agency, by one of its agents
+        (``agency_id``). ``customer_is_agent`` is true when the customer's and
+        the agent's ID numbers are equal. Sorted by customer, agent, kind, key
+        and contact.
+        """
+        raise self._not_implemented("agent_identifier_matches")
+
+    def agent_policyholders(self) -> pd.DataFrame:
+        """Return policies whose policyholder has the selling agent's ID number (``AGENT_POLICYHOLDER_COLUMNS``).
+
+        Sorted by agent, policy and customer.
+        """
+        raise self._not_implemented("agent_policyholders")
+
+    def premium_payers(self) -> pd.DataFrame:
+        """Return every policy with a premium account, its payer and policyholders (``PREMIUM_PAYER_COLUMNS``).
+
+        One row per (policy, policyholder); a policy without a policyholder
+        role has one row with the policyholder columns None. The exception
+        columns come from the payer exception for the same policy and premium
+        account, None when there is none. Sorted by policy and policyholder.
+        """
+        raise self._not_implemented("premium_payers")
+
+    def verified_complaints(self) -> pd.DataFrame:
+        """Return complaints marked verified (``VERIFIED_COMPLAINT_COLUMNS``), sorted by agent and complaint.
+
+        Complaints not verified, or with no verified flag, are left out; the
+        category is returned as recorded.
+        """
+        raise self._not_implemented("verified_complaints")
+
+    def agents(self) -> pd.DataFrame:
+        """Return every agent, bancassurance specialist and agency (``AGENT_SUMMARY_COLUMNS``), sorted by id."""
+        raise self._not_implemented("agents")
+
+    def agent_sales(self, agent_ids: Sequence[str]) -> pd.DataFrame:
+        """Return the policies sold by the given agents with their customers (``AGENT_SALE_COLUMNS``).
+
+        One row per (policy, customer, role); a policy without any role has
+        one row with ``customer_id`` and ``role`` None. Sorted by agent,
+        policy, customer and role.
+        """
+        raise self._not_implemented("agent_sales")
 
     def close(self) -> None:  # noqa: B027  (optional hook: most stores hold no connection)
         """Release connections; the default store holds none."""
