@@ -19,7 +19,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "step.write": ("写出结果文件", "Writing output files"),
     "summary.files": ("文件统计", "Files"),
     "summary.clusters": (
-        "发现 {clusters} 个共用联系方式客户群，涉及 {customers} 名客户；枢纽值 {hubs} 个",
+        "发现 {clusters} 个共用联系方式客户群，涉及 {customers} 名客户；高频标识 {hubs} 个",
         "Found {clusters} shared-contact clusters covering {customers} customers; {hubs} hub values",
     ),
     "summary.outputs": ("结果已写入 {out}", "Results written to {out}"),
@@ -79,7 +79,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # Sheet names
     "sheet.summary": ("文件统计", "Files"),
     "sheet.clusters": ("共用联系方式客户群", "Shared-contact clusters"),
-    "sheet.hubs": ("枢纽值", "Hub values"),
+    "sheet.hubs": ("高频标识", "Hub values"),
     "sheet.rejects": ("拒收记录", "Rejects"),
     # Vocabulary
     "kind.phone": ("联系电话", "phone"),
