@@ -47,7 +47,7 @@ def clusters_frame(result: ClusterResult, lang: Lang = "zh") -> pd.DataFrame:
                 "roles": ", ".join(vocabulary("role", r, lang) for r in member.roles),
                 "policies": ", ".join(sorted({str(p["policy_no"]) for p in member.policies})),
                 "agents": ", ".join(sorted({str(p["agent_id"]) for p in member.policies if p.get("agent_id")})),
-                "channels": ", ".join(cluster.channels),
+                "channels": ", ".join(vocabulary("channel", c, lang) for c in cluster.channels),
                 "link_kinds": ", ".join(vocabulary("kind", k, lang) for k in cluster.link_kinds),
                 "evidence": evidence,
             })
@@ -59,7 +59,7 @@ def clusters_frame(result: ClusterResult, lang: Lang = "zh") -> pd.DataFrame:
 def hub_values_frame(result: ClusterResult, hub_threshold: int, lang: Lang = "zh") -> pd.DataFrame:
     rows = [
         {
-            "kind": h.kind,
+            "kind": vocabulary("kind", h.kind, lang),
             "key": h.key_masked,
             "customer_count": h.customer_count,
             "reason": t(f"reason.{h.reason}", lang, threshold=hub_threshold),
