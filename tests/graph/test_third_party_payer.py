@@ -22,7 +22,10 @@ OWN_ACCOUNT = "6222029876543210987"
 def export(
     policies: list[str], *, customers: list[str] | None = None, exceptions: list[str] | None = None
 ) -> dict[str, list[str]]:
-    """Return an export where C1 (and C2, C3) are policyholders of P1 (P2, P3), sold by A1 unless the row names another agent."""
+    """Return an export where C1 (C2, C3) is the policyholder of P1 (P2, P3).
+
+    Policies are sold by A1 unless the row names another agent.
+    """
     customers = customers or [
         f"C1,王伟,男,1985-11-23,居民身份证,{HOLDER_ID},13912345678,,{OWN_ACCOUNT}",
         "C2,赵敏,女,1985-11-23,居民身份证,31010419851123124X,13912345679,,",
