@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from graph.rules import RULES, rule_name, run_rules
+from graph.rules.findings import Finding
 from graph.rules.shared_contacts import ClusterResult, shared_contact_clusters
 from graph.store import GraphStore
 from kycgraph.errors import KycgraphError
@@ -42,6 +46,14 @@ LinkOption = Annotated[
 ]
 HubOption = Annotated[
     int | None, typer.Option("--hub-threshold", help="Identifiers on more customers than this are hub values", min=2)
+]
+AsOfOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of", formats=["%Y-%m-%d"],
+        help="Date, YYYY-MM-DD, against which payer-exception expiry and cooling-off periods are checked; "
+        "default today / 检查基准日",
+    ),
 ]
 
 
@@ -94,6 +106,18 @@ def _print_files(report: LoadReport, lang: Lang) -> bool:
     return balanced
 
 
+def _print_findings(findings: list[Finding], lang: Lang, as_of: date) -> None:
+    counts = Counter(f.rule for f in findings)
+    table = Table(title=t("summary.findings_by_rule", lang))
+    table.add_column(t("col.rule_name", lang))
+    table.add_column(t("col.finding_count", lang), justify="right")
+    for rule in RULES:
+        if counts[rule.code]:
+            table.add_row(rule_name(rule.code, lang), str(counts[rule.code]))
+    console.print(table)
+    console.print(t("summary.findings", lang, findings=len(findings), as_of=as_of.isoformat()))
+
+
 def _print_clusters(result: ClusterResult, lang: Lang, limit: int = 20) -> None:
     table = Table(title=t("sheet.clusters", lang))
     for column in ("cluster_id", "size", "link_kinds", "customer_id", "evidence"):
@@ -125,13 +149,15 @@ def run(
     store: StoreOption = None,
     link: LinkOption = None,
     hub_threshold: HubOption = None,
+    as_of: AsOfOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details")] = False,
 ) -> None:
-    """Load an export, detect shared-contact clusters and write every report / 载入、检测并输出报告."""
+    """Load an export, run every detection rule and write the reports / 载入、检测并输出报告."""
     if verbose:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = _settings(lang, store)
     language: Lang = settings.lang
+    as_of_date = as_of.date() if as_of else date.today()
     try:
         with _progress() as progress:
             task = progress.add_task(t("step.read", language), total=None)
@@ -155,14 +181,19 @@ def run(
                 task = progress.add_task(t("step.detect", language), total=None)
                 result = shared_contact_clusters(graph_store, link_kinds=link_kinds, hub_threshold=threshold)
                 progress.update(task, total=1, completed=1)
+                task = progress.add_task(t("step.rules", language), total=None)
+                findings = run_rules(graph_store, settings, as_of_date)
+                progress.update(task, total=1, completed=1)
             finally:
                 graph_store.close()
 
             task = progress.add_task(t("step.write", language), total=None)
             outputs = write_outputs(
                 out, result, report,
-                settings_used={"store": settings.store, "link_kinds": list(link_kinds), "hub_threshold": threshold},
+                settings_used={"store": settings.store, "link_kinds": list(link_kinds), "hub_threshold": threshold,
+                               "as_of": as_of_date.isoformat(), "cooling_off_days": settings.cooling_off_days},
                 lang=language,
+                findings=findings,
             )
             progress.update(task, total=1, completed=1)
     except KycgraphError as exc:
@@ -178,6 +209,7 @@ def run(
     _print_clusters(result, language)
     console.print(t("summary.clusters", language, clusters=len(result.clusters),
                     customers=result.customers_in_clusters, hubs=len(result.hub_values)))
+    _print_findings(findings, language, as_of_date)
     console.print(t("summary.outputs", language, out=out))
     for path in outputs.all():
         console.print(f"  {path}")
@@ -239,10 +271,12 @@ def detect(
     store: StoreOption = None,
     link: LinkOption = None,
     hub_threshold: HubOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Run detection on the data already in the graph store (Neo4j) / 在已载入的图存储上运行检测."""
     settings = _settings(lang, store)
     language: Lang = settings.lang
+    as_of_date = as_of.date() if as_of else date.today()
     link_kinds = tuple(k.strip() for k in link.split(",") if k.strip()) if link else settings.link_kinds
     threshold = hub_threshold or settings.hub_threshold
     try:
@@ -250,12 +284,15 @@ def detect(
         try:
             counts = graph_store.counts()
             result = shared_contact_clusters(graph_store, link_kinds=link_kinds, hub_threshold=threshold)
+            findings = run_rules(graph_store, settings, as_of_date)
         finally:
             graph_store.close()
         outputs = write_outputs(
             out, result, LoadReport(),
-            settings_used={"store": settings.store, "link_kinds": list(link_kinds), "hub_threshold": threshold},
+            settings_used={"store": settings.store, "link_kinds": list(link_kinds), "hub_threshold": threshold,
+                           "as_of": as_of_date.isoformat(), "cooling_off_days": settings.cooling_off_days},
             lang=language,
+            findings=findings,
         )
     except KycgraphError as exc:
         err_console.print(f"[red]{t('error.prefix', language)}:[/red] {exc}")
@@ -265,6 +302,7 @@ def detect(
     _print_clusters(result, language)
     console.print(t("summary.clusters", language, clusters=len(result.clusters),
                     customers=result.customers_in_clusters, hubs=len(result.hub_values)))
+    _print_findings(findings, language, as_of_date)
     console.print(t("summary.outputs", language, out=out))
     for path in outputs.all():
         console.print(f"  {path}")

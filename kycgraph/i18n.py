@@ -17,6 +17,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "step.load": ("载入图存储", "Loading the graph store"),
     "step.detect": ("检测共用联系方式客户群", "Detecting shared-contact clusters"),
     "step.write": ("写出结果文件", "Writing output files"),
+    "step.rules": ("运行客户信息真实性检查规则", "Running the customer-information authenticity rules"),
     "summary.files": ("文件统计", "Files"),
     "summary.clusters": (
         "发现 {clusters} 个共用联系方式客户群，涉及 {customers} 名客户；高频标识 {hubs} 个",
@@ -47,6 +48,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "内嵌存储只存在于本次进程中；如需保留数据，请使用 --store neo4j",
         "The embedded store lives only for this process; use --store neo4j to keep the data",
     ),
+    "summary.findings": (
+        "真实性检查发现 {findings} 个问题（检查基准日 {as_of}），明细见 findings.csv",
+        "The authenticity rules reported {findings} findings (as of {as_of}); see findings.csv",
+    ),
+    "summary.findings_by_rule": ("各规则问题数", "Findings by rule"),
     "error.prefix": ("错误", "Error"),
     # Table headers
     "col.file": ("文件", "File"),
@@ -76,11 +82,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.message": ("说明", "Message"),
     "col.value": ("原值（已脱敏）", "Value (masked)"),
     "col.action": ("处理", "Action"),
+    "col.finding_id": ("问题编号", "Finding id"),
+    "col.rule_name": ("规则", "Rule"),
+    "col.severity": ("严重程度", "Severity"),
+    "col.policy_no": ("保单号", "Policy"),
+    "col.agent_id": ("营销员代码", "Agent"),
+    "col.channel": ("销售渠道", "Sales channel"),
+    "col.finding_evidence": ("证据（已脱敏）", "Evidence (masked)"),
+    "col.finding_count": ("问题数", "Findings"),
     # Sheet names
     "sheet.summary": ("文件统计", "Files"),
     "sheet.clusters": ("共用联系方式客户群", "Shared-contact clusters"),
     "sheet.hubs": ("高频标识", "Hub values"),
     "sheet.rejects": ("拒收记录", "Rejects"),
+    "sheet.findings": ("可疑客户资料问题件清单", "Findings"),
     # Vocabulary
     "kind.phone": ("联系电话", "phone"),
     "kind.bank_account": ("银行账号", "bank account"),
@@ -96,6 +111,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason.over_threshold": ("共用客户数超过阈值 {threshold}", "carried by more than {threshold} customers"),
     "action.row_rejected": ("整行拒收", "row rejected"),
     "action.field_ignored": ("字段忽略", "field ignored"),
+    "severity.high": ("高", "high"),
+    "severity.medium": ("中", "medium"),
+    "severity.low": ("低", "low"),
+    "severity.warning": ("提示", "warning"),
 }
 
 
