@@ -31,7 +31,9 @@ from graph.store import (
     AGENT_SUMMARY_COLUMNS,
     CARRIER_COLUMNS,
     CUSTOMER_DETAIL_COLUMNS,
+    CUSTOMER_IDENTIFIER_COLUMNS,
     CUSTOMER_IDENTITY_COLUMNS,
+    IDENTIFIER_OWNER_COLUMNS,
     MEMBER_POLICY_COLUMNS,
     POLICY_PARTY_COLUMNS,
     PREMIUM_PAYER_COLUMNS,
@@ -69,6 +71,11 @@ class NetworkxStore(GraphStore):
     def __init__(self) -> None:
         self.data = Dataset()
         self._graph: nx.MultiDiGraph | None = None
+        # Row positions of the identifiers frame by (kind, key) and by owner,
+        # for the API's lookups; rebuilt when a load replaces the frame.
+        self._index_source: pd.DataFrame | None = None
+        self._rows_by_identifier: dict[tuple[str, str], list[int]] = {}
+        self._rows_by_customer: dict[str, list[int]] = {}
 
     def load(self, dataset: Dataset, progress: ProgressCallback | None = None) -> None:
         for step, (frame_name, keys) in enumerate(_FRAME_KEYS.items(), start=1):
@@ -261,6 +268,55 @@ class NetworkxStore(GraphStore):
         ]
         rows = sold.merge(self.data.policy_roles, on="policy_no", how="left")
         return tidy_frame(rows, AGENT_SALE_COLUMNS, ["agent_id", "policy_no", "customer_id", "role"])
+
+    def _identifier_indexes(self) -> pd.DataFrame:
+        """Build the lookup indexes for the current identifiers frame if it changed, and return the frame."""
+        ids = self.data.identifiers
+        if self._index_source is not ids:
+            by_identifier: dict[tuple[str, str], list[int]] = {}
+            by_customer: dict[str, list[int]] = {}
+            rows = zip(ids["owner_type"].tolist(), ids["owner_id"].tolist(), ids["kind"].tolist(),
+                       ids["key"].tolist(), strict=True)
+            for position, (owner_type, owner_id, kind, key) in enumerate(rows):
+                by_identifier.setdefault((str(kind), str(key)), []).append(position)
+                if owner_type == "customer":
+                    by_customer.setdefault(str(owner_id), []).append(position)
+            # Assigned together last, so a concurrent reader sees either the old or the new indexes.
+            self._rows_by_identifier, self._rows_by_customer = by_identifier, by_customer
+            self._index_source = ids
+        return ids
+
+    def identifier_owners(self, kind: str, key: str) -> pd.DataFrame:
+        ids = self._identifier_indexes()
+        rows = ids.iloc[self._rows_by_identifier.get((kind, key), [])]
+        contacts = self.data.agent_contacts
+        contact_agent = dict(zip(contacts["contact_id"], contacts["agent_id"], strict=True))
+        contact_type = dict(zip(contacts["contact_id"], contacts["contact_type"], strict=True))
+        owners = pd.DataFrame({
+            "owner_type": rows["owner_type"].tolist(),
+            "owner_id": rows["owner_id"].tolist(),
+            "agent_id": [
+                owner_id if owner_type == "agent" else contact_agent.get(owner_id) if owner_type == "agent_contact"
+                else None
+                for owner_type, owner_id in zip(rows["owner_type"], rows["owner_id"], strict=True)
+            ],
+            "contact_type": [
+                contact_type.get(owner_id) if owner_type == "agent_contact" else None
+                for owner_type, owner_id in zip(rows["owner_type"], rows["owner_id"], strict=True)
+            ],
+            "linkable": [bool(v) for v in rows["linkable"]],
+            "flags": [str(f or "") for f in rows["flags"]],
+        })
+        return tidy_frame(owners, IDENTIFIER_OWNER_COLUMNS, ["owner_type", "owner_id"])
+
+    def customer_identifiers(self, customer_ids: Sequence[str]) -> pd.DataFrame:
+        ids = self._identifier_indexes()
+        positions = [p for c in dict.fromkeys(customer_ids) for p in self._rows_by_customer.get(str(c), [])]
+        rows = ids.iloc[positions].rename(columns={"owner_id": "customer_id"})
+        rows = rows.assign(
+            linkable=[bool(v) for v in rows["linkable"]], flags=[str(f or "") for f in rows["flags"]]
+        )
+        return tidy_frame(rows, CUSTOMER_IDENTIFIER_COLUMNS, ["customer_id", "kind", "key"])
 
     @property
     def graph(self) -> nx.MultiDiGraph:

@@ -48,6 +48,10 @@ AGENT_SUMMARY_COLUMNS = ["agent_id", "name", "agent_type", "agency_id"]
 AGENT_SALE_COLUMNS = [
     "agent_id", "policy_no", "product_name", "channel", "application_date", "signed_date", "customer_id", "role",
 ]
+# Columns of the frames the HTTP API reads for one request: ``linkable`` is
+# bool, ``flags`` comma-separated codes ("" when none).
+IDENTIFIER_OWNER_COLUMNS = ["owner_type", "owner_id", "agent_id", "contact_type", "linkable", "flags"]
+CUSTOMER_IDENTIFIER_COLUMNS = ["customer_id", "kind", "key", "value", "linkable", "flags"]
 
 
 def tidy_frame(frame: pd.DataFrame, columns: list[str], keys: list[str]) -> pd.DataFrame:
@@ -209,6 +213,30 @@ class GraphStore(ABC):
         policy, customer and role.
         """
         raise self._not_implemented("agent_sales")
+
+    # The methods below serve the HTTP API, one request at a time, so each
+    # reads through an index on its lookup key instead of scanning the graph.
+
+    def identifier_owners(self, kind: str, key: str) -> pd.DataFrame:
+        """Return every customer, agent and agent contact that carries one identifier (``IDENTIFIER_OWNER_COLUMNS``).
+
+        ``key`` is the normalised key that ``loaders.normalise`` gives, such as
+        ``+8613912345678``. ``owner_type`` is ``customer``, ``agent`` or
+        ``agent_contact``. ``agent_id`` is the agent itself for an agent, the
+        contact's agent for an agent contact, and None for a customer;
+        ``contact_type`` is set for agent contacts only. A premium account is
+        not an owner's identifier and is not returned. Sorted by owner type
+        and owner id.
+        """
+        raise self._not_implemented("identifier_owners")
+
+    def customer_identifiers(self, customer_ids: Sequence[str]) -> pd.DataFrame:
+        """Return the identifiers of the given customers (``CUSTOMER_IDENTIFIER_COLUMNS``).
+
+        One row per (customer, kind, key), with the cell text as read in
+        ``value``. Sorted by customer, kind and key.
+        """
+        raise self._not_implemented("customer_identifiers")
 
     def close(self) -> None:  # noqa: B027  (optional hook: most stores hold no connection)
         """Release connections; the default store holds none."""

@@ -6,6 +6,7 @@ development Neo4j password is refused outside development.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
@@ -70,6 +71,17 @@ class Settings(BaseSettings):
     # Optional holiday file (CSV: date,kind with kind holiday or workday) for years
     # that the chinesecalendar package does not know yet.
     holiday_file: str | None = None
+
+    # HTTP API (``kycgraph serve``). The state directory holds state.db: API
+    # keys, the audit log and the results registry.
+    state_dir: Path = Path(".kycgraph")
+    # Items per page of a list route when the request gives no limit, and the largest limit accepted.
+    api_page_size: int = Field(100, ge=1, le=1000)
+    api_max_page_size: int = Field(1000, ge=1, le=10_000)
+    # Largest request body accepted, in bytes; larger bodies get 413.
+    api_max_body_bytes: int = Field(65_536, ge=1024)
+    # Seconds the Neo4j driver retries a read for an API request before the request gets 503.
+    api_neo4j_retry_seconds: float = Field(2.0, ge=0)
 
     @model_validator(mode="after")
     def _reject_default_secret(self) -> Settings:
