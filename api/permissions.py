@@ -11,7 +11,11 @@ agents:read            yes          yes           yes      no       yes
 hub_values:read        yes          yes           yes      no       yes
 checks:entry           yes          yes           no       no       yes
 audit:read             no           no            no       yes      no
+metrics:read           no           no            no       no       yes
 =====================  ===========  ============  =======  =======  =====
+
+``/metrics`` needs ``metrics:read`` only from a non-loopback client, and
+``/health`` and ``/ready`` need no key.
 
 Roles in :data:`FULL_VIEW_ROLES` see ID numbers, phones, bank accounts and
 names in full; every other role sees them masked. The auditor reads the audit
@@ -26,7 +30,7 @@ Role = Literal["case-system", "investigator", "analyst", "auditor", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 Permission = Literal[
-    "clusters:read", "findings:read", "agents:read", "hub_values:read", "checks:entry", "audit:read",
+    "clusters:read", "findings:read", "agents:read", "hub_values:read", "checks:entry", "audit:read", "metrics:read",
 ]
 
 _CUSTOMER_DATA_READERS: frozenset[Role] = frozenset({"case-system", "investigator", "analyst", "admin"})
@@ -40,6 +44,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     "checks:entry": frozenset({"case-system", "investigator", "admin"}),
     # Audit entries name who read which records; only the auditor reads them.
     "audit:read": frozenset({"auditor"}),
+    "metrics:read": frozenset({"admin"}),
 }
 
 # Roles that see personal data unmasked: the case system files the cases, and admin runs the service.

@@ -1,0 +1,58 @@
+"""Dependencies shared by the routes: the application context, the store, paging parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from api.metrics import Metrics
+from api.state import StateDB
+from graph.store import GraphStore
+from kycgraph.settings import Settings
+
+
+@dataclass
+class AppContext:
+    """What every request needs: settings, the state database and the one graph store of this process.
+
+    The store is shared by all requests. ``Neo4jStore`` holds one driver per
+    process and opens a session per query, so no session outlives a request
+    or is shared between two.
+    """
+
+    settings: Settings
+    state: StateDB
+    store: GraphStore
+    metrics: Metrics
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def page_limit(
+    request: Request,
+    limit: Annotated[int | None, Query(ge=1, description="Items per page; default and maximum are settings")] = None,
+) -> int:
+    """Return the page size: the request's ``limit`` capped at the maximum, or the default."""
+    settings = get_context(request).settings
+    if limit is None:
+        return settings.api_page_size
+    return min(limit, settings.api_max_page_size)
+
+
+LimitDep = Annotated[int, Depends(page_limit)]
+CursorQuery = Annotated[
+    str | None, Query(description="Opaque cursor from the previous page's next_cursor", max_length=512)
+]
+SinceQuery = Annotated[
+    str | None,
+    Query(description="Incremental pull: 0 for the beginning, then the previous response's next_since",
+          max_length=512),
+]

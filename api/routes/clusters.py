@@ -1,0 +1,71 @@
+"""Shared-contact clusters: listing with filters and incremental pull, and one cluster with its graph."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from api.deps import ContextDep, CursorQuery, LimitDep, SinceQuery
+from api.errors import ApiError
+from api.schemas import ClusterDetail, ClusterPage, ProblemOut
+from api.security import Principal, record_access, require
+from api.state import ClusterFilters
+from api.views import cluster_detail, cluster_out
+
+router = APIRouter(prefix="/clusters", tags=["clusters"])
+ReaderDep = Annotated[Principal, Depends(require("clusters:read"))]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ProblemOut, "content": {"application/problem+json": {}}} for code in (400, 401, 403, 422)
+}
+KindQuery = Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="Identifier kind, e.g. phone")]
+
+
+@router.get("", response_model=ClusterPage, responses=_ERRORS, summary="List shared-contact clusters")
+def list_clusters(
+    request: Request,
+    context: ContextDep,
+    principal: ReaderDep,
+    limit: LimitDep,
+    cursor: CursorQuery = None,
+    since: SinceQuery = None,
+    rule: Annotated[str | None, Query(max_length=60)] = None,
+    link_kind: KindQuery = None,
+    min_size: Annotated[int | None, Query(ge=2)] = None,
+    max_size: Annotated[int | None, Query(ge=2)] = None,
+    channel: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="agency, bancassurance, …")] = None,
+    first_seen_from: Annotated[date | None, Query(description="First seen on or after (UTC date)")] = None,
+    first_seen_to: Annotated[date | None, Query(description="First seen on or before (UTC date)")] = None,
+) -> dict[str, Any]:
+    """Active clusters, largest first; with `since`, every change after the token in sequence order."""
+    if cursor is not None and since is not None:
+        raise ApiError("cursor_with_since")
+    filters = ClusterFilters(rule, link_kind, min_size, max_size, channel, first_seen_from, first_seen_to)
+    page = context.state.list_clusters(filters, limit=limit, cursor=cursor, since=since)
+    items = [cluster_out(item, principal.full_view) for item in page.items]
+    record_access(context, request, principal, [item.item_id for item in page.items])
+    return {"items": items, "next_cursor": page.next_cursor, "next_since": page.next_since,
+            "has_more": page.has_more}
+
+
+@router.get(
+    "/{cluster_id}", response_model=ClusterDetail,
+    responses={**_ERRORS, 404: _ERRORS[400], 503: _ERRORS[400]},
+    summary="One cluster with members, policies, agents, evidence and a graph to draw",
+)
+def get_cluster(
+    request: Request,
+    context: ContextDep,
+    principal: ReaderDep,
+    cluster_id: Annotated[str, Path(max_length=64)],
+) -> dict[str, Any]:
+    """Reads the members' identifiers from the live graph store, so it answers 503 while the store is down."""
+    item = context.state.get_cluster(cluster_id)
+    if item is None:
+        record_access(context, request, principal, [], outcome="not_found")
+        raise ApiError("cluster_not_found")
+    body = cluster_detail(item, context.store, principal.full_view)
+    record_access(context, request, principal, [cluster_id, *[m["customer_id"] for m in body["members"]]])
+    return body

@@ -1,0 +1,111 @@
+"""Authentication by API key, the permission check, and the audit record of each access.
+
+Every ``/v1`` route depends on :func:`require` with one permission from
+:mod:`api.permissions`; that dependency is the only place where a request is
+let in or turned away. A turned-away request with a valid key is audited as
+``denied``. A route that returns data calls :func:`record_access` before it
+returns, so no data leaves without an audit entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.deps import AppContext, ContextDep
+from api.errors import ApiError
+from api.permissions import Permission, is_allowed, sees_full_data
+from api.state import ApiKey, key_id_of
+
+logger = logging.getLogger(__name__)
+
+bearer_scheme = HTTPBearer(auto_error=False, description="API key as a bearer token: `Authorization: Bearer kg_…`")
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key in the X-API-Key header")
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="kycgraph"'}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of a request: its API key and whether its role sees personal data unmasked."""
+
+    key: ApiKey
+
+    @property
+    def role(self) -> str:
+        return self.key.role
+
+    @property
+    def full_view(self) -> bool:
+        return sees_full_data(self.key.role)
+
+
+def authenticate(
+    context: AppContext, bearer: HTTPAuthorizationCredentials | None, header_key: str | None
+) -> ApiKey:
+    """Return the active API key sent with a request.
+
+    Raises:
+        ApiError: ``missing_api_key`` when neither header is sent,
+            ``invalid_api_key`` when the token is unknown, malformed or revoked.
+    """
+    token = bearer.credentials if bearer is not None else header_key
+    if not token:
+        raise ApiError("missing_api_key", headers=_CHALLENGE)
+    key = context.state.authenticate(token)
+    if key is None:
+        # The key id is not secret; the rest of the token is never logged.
+        logger.warning("rejected API key with key id %s", key_id_of(token) or "(malformed)")
+        raise ApiError("invalid_api_key", headers=_CHALLENGE)
+    return key
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    """Return a dependency that authenticates the caller and checks that its role holds ``permission``."""
+
+    def dependency(
+        request: Request,
+        context: ContextDep,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+        header_key: Annotated[str | None, Depends(api_key_scheme)],
+    ) -> Principal:
+        key = authenticate(context, bearer, header_key)
+        principal = Principal(key)
+        if not is_allowed(key.role, permission):
+            record_access(context, request, principal, [], outcome="denied")
+            logger.warning("key %s with role %s denied %s %s", key.key_id, key.role, request.method,
+                           request.url.path)
+            raise ApiError("forbidden")
+        return principal
+
+    return dependency
+
+
+def record_access(
+    context: AppContext,
+    request: Request,
+    principal: Principal | None,
+    record_ids: Sequence[str],
+    *,
+    outcome: str = "allowed",
+    query: dict[str, Any] | None = None,
+) -> None:
+    """Append the audit entry of one request: who, which route and query, which record ids it returned.
+
+    ``query`` defaults to the request's query parameters; routes that take a
+    body pass a summary of it without personal values.
+    """
+    route = request.scope.get("route")
+    context.state.append_audit(
+        key=principal.key if principal else None,
+        method=request.method,
+        route=str(getattr(route, "path", request.url.path)),
+        query=dict(request.query_params) if query is None else query,
+        outcome=outcome,
+        record_ids=record_ids,
+    )
