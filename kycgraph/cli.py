@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -13,11 +14,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.permissions import ROLES
+from api.state import STATE_FILE, PublishSummary, StateDB, StateError
 from graph.rules import RULES, rule_name, run_rules
 from graph.rules.findings import Finding
 from graph.rules.shared_contacts import ClusterResult, shared_contact_clusters
 from graph.store import GraphStore
-from kycgraph.errors import KycgraphError
+from kycgraph.errors import ConfigError, KycgraphError
 from kycgraph.i18n import Lang, t, vocabulary
 from kycgraph.report import write_outputs
 from kycgraph.settings import Settings
@@ -46,6 +49,11 @@ LinkOption = Annotated[
 ]
 HubOption = Annotated[
     int | None, typer.Option("--hub-threshold", help="Identifiers on more customers than this are hub values", min=2)
+]
+NoPublishOption = Annotated[
+    bool,
+    typer.Option("--no-publish", help="Do not publish the results to the HTTP API's results registry "
+                 "(KYCGRAPH_STATE_DIR) / 不发布到结果登记库"),
 ]
 AsOfOption = Annotated[
     datetime | None,
@@ -151,6 +159,7 @@ def run(
     hub_threshold: HubOption = None,
     as_of: AsOfOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details")] = False,
+    no_publish: NoPublishOption = False,
 ) -> None:
     """Load an export, run every detection rule and write the reports / 载入、检测并输出报告."""
     if verbose:
@@ -196,6 +205,7 @@ def run(
                 findings=findings,
             )
             progress.update(task, total=1, completed=1)
+        published = None if no_publish else _publish(settings, result, findings)
     except KycgraphError as exc:
         err_console.print(f"[red]{t('error.prefix', language)}:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -213,6 +223,7 @@ def run(
     console.print(t("summary.outputs", language, out=out))
     for path in outputs.all():
         console.print(f"  {path}")
+    _print_published(published, settings, language)
     if not balanced:
         raise typer.Exit(3)
 
@@ -272,6 +283,7 @@ def detect(
     link: LinkOption = None,
     hub_threshold: HubOption = None,
     as_of: AsOfOption = None,
+    no_publish: NoPublishOption = False,
 ) -> None:
     """Run detection on the data already in the graph store (Neo4j) / 在已载入的图存储上运行检测."""
     settings = _settings(lang, store)
@@ -294,6 +306,7 @@ def detect(
             lang=language,
             findings=findings,
         )
+        published = None if no_publish else _publish(settings, result, findings)
     except KycgraphError as exc:
         err_console.print(f"[red]{t('error.prefix', language)}:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -306,6 +319,113 @@ def detect(
     console.print(t("summary.outputs", language, out=out))
     for path in outputs.all():
         console.print(f"  {path}")
+    _print_published(published, settings, language)
+
+
+def _publish(settings: Settings, result: ClusterResult, findings: list[Finding]) -> PublishSummary:
+    """Publish a run's results to the registry in the state directory, for the HTTP API."""
+    try:
+        return StateDB(settings.state_dir).publish_results(result.clusters, findings, result.hub_values)
+    except sqlite3.Error as exc:
+        raise ConfigError(
+            f"Publishing to {settings.state_dir / STATE_FILE} failed: {exc}. Check that KYCGRAPH_STATE_DIR "
+            "is a writable folder, or pass --no-publish."
+        ) from exc
+
+
+def _print_published(published: PublishSummary | None, settings: Settings, lang: Lang) -> None:
+    if published is not None:
+        console.print(t("summary.published", lang, new=published.new, changed=published.changed,
+                        resolved=published.resolved, path=settings.state_dir / STATE_FILE))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; keep 127.0.0.1 behind a proxy")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port", min=1, max=65535)] = 8000,
+    store: StoreOption = None,
+    input_path: Annotated[
+        Path, typer.Option("--input", help="Export loaded at start-up by the networkx store / 启动时载入的导出数据")
+    ] = Path("sample"),
+    mapping: MappingOption = None,
+    as_of: AsOfOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Serve the HTTP API / 启动 HTTP API 服务.
+
+    With the networkx store, the export is loaded, detected and published at
+    start-up. With Neo4j, the API serves the graph as it is and the results
+    that `kycgraph detect` last published.
+    """
+    import uvicorn
+
+    from api.app import create_app, open_api_store
+    from api.publish import detect_and_publish
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings(lang, store)
+    graph_store = open_api_store(settings)
+    try:
+        if settings.store == "networkx":
+            dataset, _, resolved = load_export(
+                input_path, mapping, default_region=settings.default_region, phone_denylist=settings.phone_denylist,
+            )
+            graph_store.load(dataset)
+            published = detect_and_publish(
+                graph_store, settings, StateDB(settings.state_dir), as_of=as_of.date() if as_of else None,
+                link_kinds=resolved.link_kinds or None, hub_threshold=resolved.hub_threshold,
+            )
+            _print_published(published, settings, settings.lang)
+        uvicorn.run(create_app(settings, graph_store), host=host, port=port, log_level="info")
+    except KycgraphError as exc:
+        err_console.print(f"[red]{t('error.prefix', settings.lang)}:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        graph_store.close()
+
+
+apikey_app = typer.Typer(help="Create, list and revoke API keys / 管理 API 密钥", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}")],
+    name: Annotated[str, typer.Option("--name", help="Who uses the key, e.g. case-system-prod")],
+) -> None:
+    """Create a key and print its token once; only its hash is stored / 创建密钥（令牌只显示一次）."""
+    settings = _settings(None, None)
+    try:
+        key, token = StateDB(settings.state_dir).create_api_key(role, name)
+    except StateError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    err_console.print(f"key id {key.key_id}, role {key.role}, name {key.name}. "
+                      "Store the token now; it cannot be shown again. / 请立即保存令牌，之后无法再次显示。")
+    typer.echo(token)
+
+
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """List keys with their role and state; tokens are never shown / 列出密钥."""
+    settings = _settings(None, None)
+    table = Table()
+    for column in ("key id", "name", "role", "created", "revoked"):
+        table.add_column(column)
+    for key in StateDB(settings.state_dir).list_api_keys():
+        table.add_row(key.key_id, key.name, key.role, key.created_at, key.revoked_at or "-")
+    console.print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: Annotated[str, typer.Argument(help="Key id from `kycgraph apikey list`")]) -> None:
+    """Revoke a key; requests with its token get 401 from then on / 吊销密钥."""
+    settings = _settings(None, None)
+    if not StateDB(settings.state_dir).revoke_api_key(key_id):
+        err_console.print(f"[red]No active key with id {key_id!r}; see `kycgraph apikey list`.[/red]")
+        raise typer.Exit(1)
+    console.print(f"revoked {key_id}")
 
 
 def main() -> None:

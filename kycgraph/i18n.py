@@ -53,6 +53,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The authenticity rules reported {findings} findings (as of {as_of}); see findings.csv",
     ),
     "summary.findings_by_rule": ("各规则问题数", "Findings by rule"),
+    "summary.published": (
+        "结果已发布到 {path}：新增 {new}，变更 {changed}，已解决 {resolved}",
+        "Results published to {path}: {new} new, {changed} changed, {resolved} resolved",
+    ),
     "error.prefix": ("错误", "Error"),
     # Table headers
     "col.file": ("文件", "File"),

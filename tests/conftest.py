@@ -22,6 +22,13 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample"
 
 
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point KYCGRAPH_STATE_DIR at a temporary folder, so that commands which publish results never write
+    the API's state database into the working tree."""
+    monkeypatch.setenv("KYCGRAPH_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
 def neo4j_required() -> bool:
     return os.environ.get("KYCGRAPH_REQUIRE_NEO4J") == "1" or os.environ.get("CI", "").lower() == "true"
 
