@@ -141,10 +141,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.middleware("http")(context.metrics.middleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
 
-    app.include_router(system.router)
-    for router in (clusters.router, findings.router, agents.router, hub_values.router, checks.router,
-                   audit.router):
-        app.include_router(router, prefix="/v1")
+    for router in (system.router, clusters.router, findings.router, agents.router, hub_values.router,
+                   checks.router, audit.router):
+        app.include_router(router)
     return app
 
 

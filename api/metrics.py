@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
 
 
 class Metrics:
@@ -36,20 +35,23 @@ class Metrics:
     async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         """Count and time each request under its route template, so ids in paths do not create new series."""
         started = time.perf_counter()
-        route = _route_template(request)
         status = 500
         try:
             response = await call_next(request)
             status = response.status_code
             return response
         finally:
+            # Routing stores the matched route in the scope, so the template is known once the call returns.
+            route = route_template(request)
             self.requests.labels(request.method, route, str(status)).inc()
             self.duration.labels(request.method, route).observe(time.perf_counter() - started)
 
 
-def _route_template(request: Request) -> str:
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+def route_template(request: Request) -> str:
+    """Return the path template of the route that served a request (``/v1/clusters/{cluster_id}``).
+
+    Returns ``unmatched`` for a request that no route matched (a 404), so
+    that unknown paths do not each create a metric series.
+    """
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "unmatched"))

@@ -19,6 +19,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from api.deps import AppContext, ContextDep
 from api.errors import ApiError
+from api.metrics import route_template
 from api.permissions import Permission, is_allowed, sees_full_data
 from api.state import ApiKey, key_id_of
 
@@ -100,11 +101,10 @@ def record_access(
     ``query`` defaults to the request's query parameters; routes that take a
     body pass a summary of it without personal values.
     """
-    route = request.scope.get("route")
     context.state.append_audit(
         key=principal.key if principal else None,
         method=request.method,
-        route=str(getattr(route, "path", request.url.path)),
+        route=route_template(request),
         query=dict(request.query_params) if query is None else query,
         outcome=outcome,
         record_ids=record_ids,

@@ -1,1 +1,1 @@
-"""One router per resource; ``api.app`` mounts them under ``/v1`` (system routes at the root)."""
+"""One router per resource, each with its full path prefix (``/v1/clusters``); system routes are at the root."""

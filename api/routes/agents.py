@@ -15,7 +15,7 @@ from api.views import finding_out
 from graph.rules.agent_substitution import SUBSTITUTED
 from graph.rules.repeat_offender import RULE_CODE as RECHECK
 
-router = APIRouter(prefix="/agents", tags=["agents"])
+router = APIRouter(prefix="/v1/agents", tags=["agents"])
 ReaderDep = Annotated[Principal, Depends(require("agents:read"))]
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ProblemOut} for code in (400, 401, 403, 422)}
 

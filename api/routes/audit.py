@@ -12,7 +12,7 @@ from api.schemas import AuditPage, ProblemOut
 from api.security import Principal, record_access, require
 from api.state import InvalidCursorError, decode_token, encode_token
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
 @router.get("", response_model=AuditPage, summary="Read the audit log, oldest first",

@@ -12,7 +12,7 @@ from api.errors import request_language
 from api.schemas import EntryCheckIn, EntryCheckOut, ProblemOut
 from api.security import Principal, record_access, require
 
-router = APIRouter(prefix="/checks", tags=["checks"])
+router = APIRouter(prefix="/v1/checks", tags=["checks"])
 
 
 @router.post(

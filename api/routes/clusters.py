@@ -14,7 +14,7 @@ from api.security import Principal, record_access, require
 from api.state import ClusterFilters
 from api.views import cluster_detail, cluster_out
 
-router = APIRouter(prefix="/clusters", tags=["clusters"])
+router = APIRouter(prefix="/v1/clusters", tags=["clusters"])
 ReaderDep = Annotated[Principal, Depends(require("clusters:read"))]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {

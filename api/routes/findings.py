@@ -13,7 +13,7 @@ from api.security import Principal, record_access, require
 from api.state import FindingFilters
 from api.views import finding_out
 
-router = APIRouter(prefix="/findings", tags=["findings"])
+router = APIRouter(prefix="/v1/findings", tags=["findings"])
 
 IdQuery = Annotated[str | None, Query(max_length=64)]
 

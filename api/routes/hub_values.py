@@ -10,7 +10,7 @@ from api.deps import ContextDep
 from api.schemas import HubValueList, ProblemOut
 from api.security import Principal, record_access, require
 
-router = APIRouter(prefix="/hub-values", tags=["hub values"])
+router = APIRouter(prefix="/v1/hub-values", tags=["hub values"])
 
 
 @router.get("", response_model=HubValueList, summary="List hub values of the latest detection run",
