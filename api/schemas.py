@@ -245,7 +245,7 @@ class EntryCheckIn(BaseModel):
         "agent_id": "4476907038",
         "policyholder": {
             "name": "陈明", "gender": "男", "birth_date": "1980-01-18", "id_type": "居民身份证",
-            "id_number": "110101198001180017", "phone": "15979139670",
+            "id_number": "110101198001180036", "phone": "15979139670",
             "address": "广东省广州市天河区体育西路1号", "bank_account": "6222021234567890128",
         },
         "insured": None,

@@ -39,7 +39,7 @@ ENTRY_FORM: dict[str, object] = {
         "gender": "男",
         "birth_date": "1980-01-18",
         "id_type": "居民身份证",
-        "id_number": "110101198001180011",
+        "id_number": "110101198001180036",
         "phone": AGENT_PHONE,
         "address": "广东省广州市天河区体育西路1号",
         "bank_account": "6222021234567890128",
