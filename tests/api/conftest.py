@@ -165,3 +165,12 @@ def served_empty(tmp_path: Path) -> Iterator[ServeFactory]:
 def entry_form() -> dict[str, object]:
     """A proposal form whose policyholder gives the phone of agent 4476907038; a fresh copy per test."""
     return copy.deepcopy(ENTRY_FORM)
+
+
+Publish = Callable[[GraphStore, Dataset, Settings, StateDB], PublishSummary]
+
+
+@pytest.fixture
+def publish_run() -> Publish:
+    """The function that detects on a store and publishes, as ``kycgraph detect`` does."""
+    return publish
