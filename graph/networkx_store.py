@@ -15,7 +15,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.model import (
     ROLE_RELATIONSHIPS,
@@ -141,17 +145,7 @@ class NetworkxStore(GraphStore):
             return SharedIdentifiers(
                 pd.DataFrame(columns=SHARED_COLUMNS), pd.DataFrame(columns=CARRIER_COLUMNS)
             )
-        grouped = ids.groupby(["kind", "key"], sort=True)
-        shared = grouped.agg(
-            customer_count=("owner_id", "nunique"),
-            flags=("flags", lambda s: ",".join(sorted({f for v in s for f in str(v or "").split(",") if f}))),
-        ).reset_index()
-        shared = shared[shared["customer_count"] >= 2].reset_index(drop=True)
-        small = shared[shared["customer_count"] <= max_members][["kind", "key"]]
-        carriers = ids.merge(small, on=["kind", "key"])[["kind", "key", "owner_id", "value"]]
-        carriers = carriers.rename(columns={"owner_id": "customer_id"})
-        carriers = carriers.sort_values(["kind", "key", "customer_id"], ignore_index=True)
-        return SharedIdentifiers(shared[SHARED_COLUMNS], carriers[CARRIER_COLUMNS])
+        return _shared_identifiers(ids, max_members)
 
     def customer_policies(self, customer_ids: Sequence[str]) -> pd.DataFrame:
         roles = self.data.policy_roles
@@ -365,3 +359,84 @@ class NetworkxStore(GraphStore):
 
 def _present(row: dict[Any, Any]) -> dict[str, Any]:
     return {str(k): v for k, v in row.items() if v is not None and k != "label"}
+
+
+def _shared_identifiers(ids: pd.DataFrame, max_members: int) -> SharedIdentifiers:
+    """Count the distinct customers of each (kind, key) with integer codes, with no Python step per identifier.
+
+    Rows with a missing kind or key are left out and a missing customer id is
+    not counted, as in ``groupby(["kind", "key"]).nunique()``.
+    """
+    # 1. Candidate rows: rows whose key occurs on two or more rows. Most keys
+    #    occur once and cannot be shared, so the exact count runs on few rows.
+    key_codes = _codes(ids["key"])
+    has_key = key_codes >= 0
+    rows_per_key = np.bincount(key_codes[has_key], minlength=1)
+    is_candidate = has_key & (rows_per_key[np.where(has_key, key_codes, 0)] >= 2)
+    candidates = ids[is_candidate]
+    key_codes = key_codes[is_candidate]
+    kind_codes = _codes(candidates["kind"])
+    has_kind = kind_codes >= 0
+    candidates, key_codes, kind_codes = candidates[has_kind], key_codes[has_kind], kind_codes[has_kind]
+    identifier_codes, _ = pd.factorize(kind_codes * (int(key_codes.max(initial=0)) + 1) + key_codes)
+
+    # 2. Distinct customers per identifier: each (identifier, customer) pair counts once.
+    customer_codes = _codes(candidates["owner_id"])
+    has_customer = customer_codes >= 0
+    customer_total = max(int(customer_codes.max(initial=-1)) + 1, 1)
+    pairs = pd.unique(identifier_codes[has_customer] * customer_total + customer_codes[has_customer])
+    identifier_total = int(identifier_codes.max(initial=-1)) + 1
+    customer_count = np.bincount(pairs // customer_total, minlength=identifier_total)
+    is_shared = customer_count >= 2
+    is_small = is_shared & (customer_count <= max_members)
+
+    # 3. One row per shared identifier, taken from its first candidate row, with its flags.
+    #    pd.factorize numbers codes in order of first appearance, so first_rows[code] is that row.
+    first_rows = np.flatnonzero(~pd.Series(identifier_codes).duplicated().to_numpy())
+    shared_codes = np.flatnonzero(is_shared)
+    # Kinds and keys are text, so they get the str dtype that pandas gives text group keys.
+    shared = candidates.iloc[first_rows[shared_codes]][["kind", "key"]].reset_index(drop=True).astype("str")
+    shared["customer_count"] = customer_count[shared_codes]
+    shared["flags"] = pd.Series(_joined_flags(candidates["flags"], identifier_codes, is_shared), dtype="str")
+    shared = shared.sort_values(["kind", "key"], ignore_index=True)
+
+    # 4. Carriers of the shared identifiers that have at most max_members customers.
+    carriers = candidates[is_small[identifier_codes]][["kind", "key", "owner_id", "value"]]
+    carriers = carriers.rename(columns={"owner_id": "customer_id"})
+    carriers = carriers.sort_values(["kind", "key", "customer_id"], ignore_index=True)
+    return SharedIdentifiers(shared[SHARED_COLUMNS], carriers[CARRIER_COLUMNS])
+
+
+def _codes(values: pd.Series) -> npt.NDArray[np.int64]:
+    """Return an integer code per value (equal values get equal codes) and -1 for a missing value.
+
+    Arrow's dictionary encoding is used because it encodes text faster than
+    ``pd.factorize`` (see docs/benchmarks.md). Values that Arrow cannot
+    convert fall back to ``pd.factorize``.
+    """
+    try:
+        array = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.factorize(values)[0].astype(np.int64)
+    if isinstance(array, pa.ChunkedArray):  # A filtered Arrow-backed column has several chunks.
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    codes: npt.NDArray[np.int64] = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
+    return codes
+
+
+def _joined_flags(
+    flags: pd.Series, identifier_codes: npt.NDArray[np.intp], is_shared: npt.NDArray[np.bool_]
+) -> list[str]:
+    """Return the flags of each shared identifier: the union of its rows' comma-separated flags, sorted and joined.
+
+    ``flags`` and ``identifier_codes`` are aligned by row, and the result
+    follows the order of the shared identifiers' codes. Missing and empty
+    flags add nothing.
+    """
+    has_flags = flags.notna().to_numpy() & (flags != "").to_numpy()
+    rows = np.flatnonzero(is_shared[identifier_codes] & has_flags)
+    flag_sets: dict[int, set[str]] = {}
+    for code, value in zip(identifier_codes[rows].tolist(), flags.iloc[rows].tolist(), strict=True):
+        flag_sets.setdefault(code, set()).update(f for f in str(value).split(",") if f)
+    return [",".join(sorted(flag_sets.get(code, ()))) for code in np.flatnonzero(is_shared).tolist()]

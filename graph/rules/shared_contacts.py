@@ -138,13 +138,14 @@ def label_components(carriers: pd.DataFrame) -> pd.Series:
     small integers.
 
     Notes:
-        Runs in O(n log n) for n rows (the factorisations), with scipy's
+        Runs in about O(n) for n rows (hash factorisations), with scipy's
         ``connected_components`` over a sparse matrix, not a Python graph walk.
     """
     customer_codes, customers = pd.factorize(carriers["customer_id"], sort=False)
-    ident_codes, _ = pd.factorize(
-        pd.MultiIndex.from_arrays([carriers["kind"], carriers["key"]]), sort=False
-    )
+    # Kind and key are coded apart and combined, because factorising a MultiIndex is slow.
+    kind_codes, _ = pd.factorize(carriers["kind"], sort=False)
+    key_codes, keys = pd.factorize(carriers["key"], sort=False)
+    ident_codes, _ = pd.factorize(kind_codes.astype(np.int64) * len(keys) + key_codes, sort=False)
     n_customers = len(customers)
     n_nodes = n_customers + int(ident_codes.max(initial=-1)) + 1
     rows = customer_codes.astype(np.int64)
@@ -152,6 +153,95 @@ def label_components(carriers: pd.DataFrame) -> pd.Series:
     matrix = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n_nodes, n_nodes))
     _, labels = connected_components(matrix, directed=False)
     return pd.Series(labels[:n_customers], index=pd.Index(customers, name="customer_id"), name="component")
+
+
+def cluster_ids(labels: pd.Series) -> pd.Series:
+    """Return the cluster id of each customer, given the component labels from :func:`label_components`.
+
+    Each component gets ``cluster_id_for`` of its members. The result has the
+    index of ``labels`` (customer ids) and is named ``cluster_id``.
+    """
+    members = pd.DataFrame({"component": labels.to_numpy(), "customer_id": labels.index})
+    members = members.sort_values(["component", "customer_id"], ignore_index=True)
+    components = members["component"].to_numpy()
+    starts = np.flatnonzero(np.diff(components, prepend=components[:1] - 1))
+    ends = np.append(starts[1:], len(members))
+    customer_ids = members["customer_id"].tolist()
+    id_of_component = pd.Series(
+        [cluster_id_for(customer_ids[start:end]) for start, end in zip(starts.tolist(), ends.tolist(), strict=True)],
+        index=components[starts],
+    )
+    return labels.map(id_of_component).rename("cluster_id")
+
+
+@dataclass(frozen=True)
+class LabelledCarriers:
+    """The carriers of identifiers that join customers, each with a cluster id, and the hub values.
+
+    ``carriers`` has ``CARRIER_COLUMNS`` and ``cluster_id``, with one row per
+    (identifier, customer). Hub values have no rows there.
+    """
+
+    carriers: pd.DataFrame
+    hub_values: list[HubValue]
+
+
+def label_clusters(
+    store: GraphStore,
+    *,
+    link_kinds: Sequence[str] = ("phone", "bank_account"),
+    hub_threshold: int = 20,
+) -> LabelledCarriers:
+    """Find the identifiers that join customers and label each carrier with its cluster id.
+
+    This is the graph work of :func:`shared_contact_clusters`, under the same
+    rule and thresholds, without looking up members' names, policies or
+    masked evidence.
+
+    Args:
+        store: any graph store.
+        link_kinds: identifier kinds that join customers.
+        hub_threshold: the largest number of customers an identifier may join.
+
+    Returns:
+        The carriers of linking identifiers with their cluster ids, and hub
+        values sorted by customer count (largest first).
+    """
+    # 1. Identifiers carried by two or more customers, with carriers of the small ones.
+    shared = store.shared_identifiers(link_kinds, hub_threshold)
+    table = shared.shared
+    is_placeholder = table["flags"].fillna("").str.contains("placeholder", regex=False)
+    is_over = table["customer_count"] > hub_threshold
+    hubs = table[is_placeholder | is_over]
+    hub_values = [
+        HubValue(
+            kind=str(r.kind),
+            key_masked=mask_value(str(r.kind), str(r.key)),
+            customer_count=int(str(r.customer_count)),
+            reason="placeholder" if "placeholder" in str(r.flags or "") else "over_threshold",
+        )
+        for r in hubs.sort_values(["customer_count", "kind", "key"], ascending=[False, True, True]).itertuples()
+    ]
+
+    # 2. Components over the remaining identifiers.
+    carriers = shared.carriers
+    if not hubs.empty:
+        carriers = carriers[~_carries_hub(carriers, hubs)]
+    if carriers.empty:
+        return LabelledCarriers(carriers.assign(cluster_id=pd.Series(dtype="str")), hub_values)
+    labels = label_components(carriers)
+
+    # 3. Cluster ids from each component's members.
+    carriers = carriers.assign(cluster_id=carriers["customer_id"].map(cluster_ids(labels)))
+    return LabelledCarriers(carriers, hub_values)
+
+
+def _carries_hub(carriers: pd.DataFrame, hubs: pd.DataFrame) -> pd.Series:
+    """Return, per carrier row, whether its identifier is one of the hub values."""
+    is_hub = pd.Series(False, index=carriers.index)
+    for kind, hub_rows in hubs.groupby("kind"):
+        is_hub |= (carriers["kind"] == kind) & carriers["key"].isin(hub_rows["key"])
+    return is_hub
 
 
 def shared_contact_clusters(
@@ -189,34 +279,16 @@ def shared_contact_clusters(
         reach this rule. Agents' own identifiers are not carriers here; the
         agent-substitution rule covers them.
     """
-    # 1. Identifiers carried by two or more customers, with carriers of the small ones.
-    shared = store.shared_identifiers(link_kinds, hub_threshold)
-    table = shared.shared
-    is_placeholder = table["flags"].fillna("").str.contains("placeholder", regex=False)
-    is_over = table["customer_count"] > hub_threshold
-    hubs = table[is_placeholder | is_over]
-    hub_values = [
-        HubValue(
-            kind=str(r.kind),
-            key_masked=mask_value(str(r.kind), str(r.key)),
-            customer_count=int(str(r.customer_count)),
-            reason="placeholder" if "placeholder" in str(r.flags or "") else "over_threshold",
-        )
-        for r in hubs.sort_values(["customer_count", "kind", "key"], ascending=[False, True, True]).itertuples()
-    ]
-
-    # 2. Components over the remaining identifiers.
-    carriers = shared.carriers
-    hub_keys = set(zip(hubs["kind"], hubs["key"], strict=True))
-    if hub_keys:
-        keep = [(k, v) not in hub_keys for k, v in zip(carriers["kind"], carriers["key"], strict=True)]
-        carriers = carriers[keep]
+    # 1. Identifiers, hub values and each carrier's cluster.
+    labelled = label_clusters(store, link_kinds=link_kinds, hub_threshold=hub_threshold)
+    carriers, hub_values = labelled.carriers, labelled.hub_values
     if carriers.empty:
         return ClusterResult([], hub_values)
-    labels = label_components(carriers)
 
-    # 3. Members, policies and evidence of each component.
-    member_ids = labels.index.tolist()
+    # 2. Members, policies and evidence of each cluster.
+    # NOTE: this step runs pandas once per cluster and evidence row, so with many
+    # clusters it takes far longer than step 1 (see docs/benchmarks.md).
+    member_ids = pd.unique(carriers["customer_id"]).tolist()
     details = store.customer_details(member_ids).set_index("customer_id")
     policies = store.customer_policies(member_ids)
     policies_by_customer: dict[str, list[dict[str, Any]]] = {}
@@ -224,9 +296,8 @@ def shared_contact_clusters(
         policies_by_customer.setdefault(str(row["customer_id"]), []).append(
             {k: row[k] for k in ("policy_no", "role", "agent_id", "channel", "product_name")}
         )
-    carriers = carriers.assign(component=carriers["customer_id"].map(labels))
     clusters: list[Cluster] = []
-    for _, group in carriers.groupby("component", sort=False):
+    for cluster_id, group in carriers.groupby("cluster_id", sort=False):
         customer_ids = sorted(set(group["customer_id"]))
         evidence = []
         for (kind, key), rows in group.groupby(["kind", "key"], sort=True):
@@ -246,7 +317,7 @@ def shared_contact_clusters(
             )
             for cid in customer_ids
         )
-        clusters.append(Cluster(cluster_id_for(customer_ids), members, tuple(evidence)))
+        clusters.append(Cluster(str(cluster_id), members, tuple(evidence)))
     clusters.sort(key=lambda c: (-c.size, c.cluster_id))
     logger.info(
         "shared-contact clusters: %d clusters, %d customers, %d hub values",
