@@ -39,7 +39,9 @@ from neo4j.time import Date, DateTime, Time
 from graph.model import (
     AGENT_COLUMNS,
     AGENT_CONTACT_COLUMNS,
+    COMPLAINT_COLUMNS,
     CUSTOMER_COLUMNS,
+    PAYER_EXCEPTION_COLUMNS,
     POLICY_COLUMNS,
     ROLE_RELATIONSHIPS,
     Dataset,
@@ -48,14 +50,25 @@ from graph.model import (
     kind_relationship,
 )
 from graph.store import (
+    AGENT_MATCH_COLUMNS,
+    AGENT_POLICYHOLDER_COLUMNS,
+    AGENT_SALE_COLUMNS,
+    AGENT_SUMMARY_COLUMNS,
     CARRIER_COLUMNS,
     CUSTOMER_DETAIL_COLUMNS,
+    CUSTOMER_IDENTIFIER_COLUMNS,
+    CUSTOMER_IDENTITY_COLUMNS,
+    IDENTIFIER_OWNER_COLUMNS,
     MEMBER_POLICY_COLUMNS,
+    POLICY_PARTY_COLUMNS,
+    PREMIUM_PAYER_COLUMNS,
     SHARED_COLUMNS,
+    VERIFIED_COMPLAINT_COLUMNS,
     GraphCounts,
     GraphStore,
     ProgressCallback,
     SharedIdentifiers,
+    tidy_frame,
 )
 from kycgraph.errors import StoreError, StoreUnavailableError
 from kycgraph.settings import Settings
@@ -79,6 +92,9 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE INDEX identifier_kind IF NOT EXISTS FOR (n:Identifier) ON (n.kind)",
     # Investigators look up one normalised phone or account across kinds.
     "CREATE INDEX identifier_key IF NOT EXISTS FOR (n:Identifier) ON (n.key)",
+    "CREATE CONSTRAINT complaint_id_unique IF NOT EXISTS FOR (n:Complaint) REQUIRE n.complaint_id IS UNIQUE",
+    "CREATE CONSTRAINT payer_exception_id_unique IF NOT EXISTS "
+    "FOR (n:PayerException) REQUIRE n.exception_id IS UNIQUE",
 )
 # Seconds to wait for new indexes and constraints to come online.
 SCHEMA_AWAIT_SECONDS = 300
@@ -203,6 +219,26 @@ MERGE_HAS_IDENTIFIER: dict[tuple[str, str], LiteralString] = {
     for relationship_type in _HAS_TYPES
 }
 
+# Merge complaint nodes; the relationship (:Complaint)-[:AGAINST]->(:Agent) is
+# merged by MERGE_AGAINST. Properties are the complaints frame's columns.
+COMPLAINT_PROPERTIES: tuple[LiteralString, ...] = (
+    "agent_id", "policy_no", "received_date", "category", "verified", "verified_date",
+)
+MERGE_COMPLAINTS = _merge_node("Complaint", "complaint_id", COMPLAINT_PROPERTIES)
+# Merge approved third-party-payer exceptions, keyed by "policy_no/premium_account";
+# the relationship (:PayerException)-[:EXEMPTS]->(:Policy) is merged by MERGE_EXEMPTS.
+PAYER_EXCEPTION_PROPERTIES: tuple[LiteralString, ...] = (
+    "policy_no", "premium_account", "approver", "reason", "expiry_date",
+)
+MERGE_PAYER_EXCEPTIONS = _merge_node("PayerException", "exception_id", PAYER_EXCEPTION_PROPERTIES)
+MERGE_AGAINST: LiteralString = _merge_link(
+    "MATCH (source:Complaint {complaint_id: row.complaint_id})", "MATCH (target:Agent {agent_id: row.agent_id})",
+    "AGAINST",
+)
+MERGE_EXEMPTS: LiteralString = _merge_link(
+    "MATCH (source:PayerException {exception_id: row.exception_id})", _MATCH_POLICY_TARGET, "EXEMPTS"
+)
+
 # Every statement load() may run, for plan checks.
 LOAD_STATEMENTS: tuple[LiteralString, ...] = (
     MERGE_CUSTOMERS,
@@ -216,6 +252,10 @@ LOAD_STATEMENTS: tuple[LiteralString, ...] = (
     MERGE_PAID_FROM,
     MERGE_HAS_CONTACT,
     *MERGE_HAS_IDENTIFIER.values(),
+    MERGE_COMPLAINTS,
+    MERGE_PAYER_EXCEPTIONS,
+    MERGE_AGAINST,
+    MERGE_EXEMPTS,
 )
 
 # --- Read statements -----------------------------------------------------------
@@ -286,6 +326,110 @@ UNWIND $ids AS id
 MATCH (c:Customer {customer_id: id})
 RETURN c.customer_id AS customer_id, c.name AS name, c.gender AS gender,
        c.birth_date AS birth_date, c.id_type AS id_type
+"""
+
+# Who carries one identifier: customers, agents and agent contacts. The uid
+# uniqueness constraint's index finds the identifier node without a scan.
+IDENTIFIER_OWNERS: LiteralString = """
+MATCH (i:Identifier {uid: $uid})<-[r:HAS_PHONE|HAS_BANK_ACCOUNT|HAS_ADDRESS|HAS_EMAIL|HAS_IDENTIFIER]-(o)
+WHERE o:Customer OR o:Agent OR o:AgentContact
+RETURN CASE WHEN o:Customer THEN 'customer' WHEN o:Agent THEN 'agent' ELSE 'agent_contact' END AS owner_type,
+       CASE WHEN o:Customer THEN o.customer_id WHEN o:Agent THEN o.agent_id ELSE o.contact_id END AS owner_id,
+       CASE WHEN o:Customer THEN null ELSE o.agent_id END AS agent_id,
+       CASE WHEN o:AgentContact THEN o.contact_type ELSE null END AS contact_type,
+       r.linkable AS linkable, r.flags AS flags
+"""
+# The identifiers of the given customers, found through the customer_id constraint's index.
+CUSTOMER_IDENTIFIERS: LiteralString = """
+UNWIND $ids AS id
+MATCH (c:Customer {customer_id: id})-[r:HAS_PHONE|HAS_BANK_ACCOUNT|HAS_ADDRESS|HAS_EMAIL|HAS_IDENTIFIER]->(i:Identifier)
+RETURN c.customer_id AS customer_id, i.kind AS kind, i.key AS key, r.value AS value,
+       r.linkable AS linkable, r.flags AS flags
+"""
+
+# --- Authenticity-rule statements --------------------------------------------------
+# Each returns the rows of one GraphStore method; the method sorts them as the
+# networkx store does.
+
+# Read the identity fields of every customer, for the resident-ID checks.
+CUSTOMER_IDENTITIES: LiteralString = """
+MATCH (c:Customer)
+RETURN c.customer_id AS customer_id, c.name AS name, c.gender AS gender, c.birth_date AS birth_date,
+       c.id_type AS id_type, c.id_number AS id_number, c.id_problem AS id_problem,
+       coalesce(c.id_flags, '') AS id_flags
+"""
+# Read every customer's role on every policy, with the customer's key fields and
+# whether any phone or address identifier is on record.
+POLICY_PARTIES: LiteralString = """
+MATCH (c:Customer)-[r:POLICYHOLDER_OF|INSURED_OF|BENEFICIARY_OF]->(p:Policy)
+RETURN p.policy_no AS policy_no, c.customer_id AS customer_id, type(r) AS relationship_type,
+       p.application_date AS application_date, p.agent_id AS agent_id, p.channel AS channel,
+       c.name AS name, c.gender AS gender, c.birth_date AS birth_date, c.id_number AS id_number,
+       c.id_problem AS id_problem,
+       EXISTS { (c)-[:HAS_PHONE]->(:Identifier) } AS has_phone,
+       EXISTS { (c)-[:HAS_ADDRESS]->(:Identifier) } AS has_address
+"""
+# Find customers' comparable identifiers of the given kinds that an agent, or a
+# contact registered to an agent, also carries, and whether that agent (or, for an
+# agency, one of its agents) sold the customer a policy.
+AGENT_IDENTIFIER_MATCHES: LiteralString = """
+MATCH (c:Customer)-[r]->(i:Identifier)
+WHERE i.kind IN $kinds AND r.linkable AND NOT 'placeholder' IN split(coalesce(r.flags, ''), ',')
+CALL (i) {
+  MATCH (i)<--(a:Agent)
+  RETURN a, null AS contact
+  UNION
+  MATCH (i)<--(contact:AgentContact)<-[:HAS_CONTACT]-(a:Agent)
+  RETURN a, contact
+}
+RETURN c.customer_id AS customer_id, i.kind AS kind, i.key AS key, a.agent_id AS agent_id,
+       CASE WHEN contact IS NULL THEN 'agent' ELSE 'agent_contact' END AS owner_type,
+       contact.contact_id AS contact_id, contact.contact_type AS contact_type, contact.name AS contact_name,
+       EXISTS {
+         MATCH (c)-[:POLICYHOLDER_OF|INSURED_OF|BENEFICIARY_OF]->(:Policy)<-[:SOLD]-(seller:Agent)
+         WHERE seller = a OR seller.agency_id = a.agent_id
+       } AS sold_to_customer,
+       c.id_number IS NOT NULL AND coalesce(c.id_number = a.id_number, false) AS customer_is_agent
+"""
+# Find policies whose policyholder has the ID number of the agent who sold them.
+AGENT_POLICYHOLDERS: LiteralString = """
+MATCH (a:Agent)-[:SOLD]->(p:Policy)<-[:POLICYHOLDER_OF]-(c:Customer)
+WHERE c.id_number IS NOT NULL AND c.id_number = a.id_number
+RETURN a.agent_id AS agent_id, p.policy_no AS policy_no, c.customer_id AS customer_id, p.channel AS channel
+"""
+# Read every policy with a premium account, each of its policyholders, and the
+# payer exception for that policy and account.
+PREMIUM_PAYERS: LiteralString = """
+MATCH (p:Policy)
+WHERE p.premium_account IS NOT NULL
+OPTIONAL MATCH (c:Customer)-[:POLICYHOLDER_OF]->(p)
+OPTIONAL MATCH (e:PayerException)-[:EXEMPTS]->(p)
+WHERE e.premium_account = p.premium_account
+RETURN p.policy_no AS policy_no, p.agent_id AS agent_id, p.channel AS channel,
+       p.premium_account AS premium_account, p.payer_name AS payer_name, p.payer_id_number AS payer_id_number,
+       c.customer_id AS policyholder_id, c.name AS policyholder_name, c.id_number AS policyholder_id_number,
+       e.approver AS exception_approver, e.reason AS exception_reason, e.expiry_date AS exception_expiry_date
+"""
+# Read the complaints marked verified, with the agent each one is against.
+VERIFIED_COMPLAINTS: LiteralString = """
+MATCH (k:Complaint)-[:AGAINST]->(a:Agent)
+WHERE k.verified = true
+RETURN k.complaint_id AS complaint_id, a.agent_id AS agent_id, k.policy_no AS policy_no,
+       k.category AS category, k.received_date AS received_date, k.verified_date AS verified_date
+"""
+# Read every agent, bancassurance specialist and agency.
+AGENTS: LiteralString = """
+MATCH (a:Agent)
+RETURN a.agent_id AS agent_id, a.name AS name, a.agent_type AS agent_type, a.agency_id AS agency_id
+"""
+# Read the policies that the given agents sold, with every customer's role on them.
+AGENT_SALES: LiteralString = """
+UNWIND $ids AS id
+MATCH (a:Agent {agent_id: id})-[:SOLD]->(p:Policy)
+OPTIONAL MATCH (c:Customer)-[r:POLICYHOLDER_OF|INSURED_OF|BENEFICIARY_OF]->(p)
+RETURN a.agent_id AS agent_id, p.policy_no AS policy_no, p.product_name AS product_name, p.channel AS channel,
+       p.application_date AS application_date, p.signed_date AS signed_date,
+       c.customer_id AS customer_id, type(r) AS relationship_type
 """
 
 _ROLES_BY_RELATIONSHIP = {relationship: role for role, relationship in ROLE_RELATIONSHIPS.items()}
@@ -528,6 +672,77 @@ class Neo4jStore(GraphStore):
         frame = frame.where(frame.notna(), None)
         return frame.sort_values("customer_id", ignore_index=True)
 
+    def identifier_owners(self, kind: str, key: str) -> pd.DataFrame:
+        with self._translate_errors("Looking up an identifier's owners in Neo4j"):
+            records = self._read(IDENTIFIER_OWNERS, uid=identifier_uid(kind, key))
+        return _identifier_frame(records, IDENTIFIER_OWNER_COLUMNS, ["owner_type", "owner_id"])
+
+    def customer_identifiers(self, customer_ids: Sequence[str]) -> pd.DataFrame:
+        ids = list(dict.fromkeys(str(c) for c in customer_ids))
+        with self._translate_errors("Reading customer identifiers from Neo4j"):
+            records = self._read(CUSTOMER_IDENTIFIERS, ids=ids)
+        return _identifier_frame(records, CUSTOMER_IDENTIFIER_COLUMNS, ["customer_id", "kind", "key"])
+
+
+def _identifier_frame(records: list[dict[str, Any]], columns: list[str], keys: list[str]) -> pd.DataFrame:
+    """Return identifier records as a frame with ``linkable`` as bool and ``flags`` as text, sorted by ``keys``."""
+    rows = [{**r, "linkable": bool(r["linkable"]), "flags": str(r["flags"] or "")} for r in records]
+    return tidy_frame(pd.DataFrame.from_records(rows, columns=columns), columns, keys)
+
+    # --- Queries of the authenticity rules (graph.rules) ---
+
+    def customer_identities(self) -> pd.DataFrame:
+        return self._rule_frame("Reading customer identities", CUSTOMER_IDENTITIES, CUSTOMER_IDENTITY_COLUMNS,
+                                ["customer_id"])
+
+    def policy_parties(self) -> pd.DataFrame:
+        return self._rule_frame("Reading policy parties", POLICY_PARTIES, POLICY_PARTY_COLUMNS,
+                                ["policy_no", "customer_id", "role"])
+
+    def agent_identifier_matches(self, kinds: Sequence[str]) -> pd.DataFrame:
+        return self._rule_frame(
+            "Matching customer identifiers with agents", AGENT_IDENTIFIER_MATCHES, AGENT_MATCH_COLUMNS,
+            ["customer_id", "agent_id", "kind", "key", "contact_id"], kinds=list(dict.fromkeys(kinds)),
+        )
+
+    def agent_policyholders(self) -> pd.DataFrame:
+        return self._rule_frame("Reading agents' own policies", AGENT_POLICYHOLDERS, AGENT_POLICYHOLDER_COLUMNS,
+                                ["agent_id", "policy_no", "customer_id"])
+
+    def premium_payers(self) -> pd.DataFrame:
+        return self._rule_frame("Reading premium payers", PREMIUM_PAYERS, PREMIUM_PAYER_COLUMNS,
+                                ["policy_no", "policyholder_id"])
+
+    def verified_complaints(self) -> pd.DataFrame:
+        return self._rule_frame("Reading verified complaints", VERIFIED_COMPLAINTS, VERIFIED_COMPLAINT_COLUMNS,
+                                ["agent_id", "complaint_id"])
+
+    def agents(self) -> pd.DataFrame:
+        return self._rule_frame("Reading agents", AGENTS, AGENT_SUMMARY_COLUMNS, ["agent_id"])
+
+    def agent_sales(self, agent_ids: Sequence[str]) -> pd.DataFrame:
+        return self._rule_frame("Reading agents' sales", AGENT_SALES, AGENT_SALE_COLUMNS,
+                                ["agent_id", "policy_no", "customer_id", "role"], ids=list(dict.fromkeys(agent_ids)))
+
+    def _rule_frame(
+        self, operation: str, statement: LiteralString, columns: list[str], keys: list[str], **parameters: Any
+    ) -> pd.DataFrame:
+        """Run one read statement and return its records as a frame sorted like the networkx store's.
+
+        A ``relationship_type`` column becomes ``role`` (None where the
+        statement found no role), and Neo4j dates become ``datetime.date``.
+        """
+        with self._translate_errors(f"{operation} from Neo4j"):
+            records = self._read(statement, **parameters)
+        rows: list[dict[str, Any]] = []
+        for record in records:
+            row = {key: _native(value) for key, value in record.items()}
+            if "relationship_type" in row:
+                relationship = row.pop("relationship_type")
+                row["role"] = None if relationship is None else _ROLES_BY_RELATIONSHIP[str(relationship)]
+            rows.append(row)
+        return tidy_frame(pd.DataFrame(rows, columns=columns), columns, keys)
+
 
 # --- Row preparation -------------------------------------------------------------
 
@@ -601,7 +816,29 @@ def _load_steps(dataset: Dataset) -> list[_LoadStep]:
         ]
         rows = _records(selected, ["owner_id", "uid", "value", "linkable", "flags"])
         steps.append(_LoadStep(f"{owner_type} {relationship_type}", statement, rows))
+    steps += _rule_steps(dataset)
     return [step for step in steps if step.rows]
+
+
+def _rule_steps(dataset: Dataset) -> list[_LoadStep]:
+    """Return the load steps of complaints and payer exceptions, which the authenticity rules read.
+
+    They run after every other step, because their relationships end at
+    agent and policy nodes.
+    """
+    complaints = _dedupe(dataset.complaints, ["complaint_id"])
+    exceptions = _dedupe(dataset.payer_exceptions, ["policy_no", "premium_account"])
+    exception_rows = [
+        {**row, "exception_id": f"{row['policy_no']}/{row['premium_account']}"}
+        for row in _records(exceptions, PAYER_EXCEPTION_COLUMNS)
+    ]
+    exempts = [{"exception_id": row["exception_id"], "policy_no": row["policy_no"]} for row in exception_rows]
+    return [
+        _LoadStep("complaints", MERGE_COMPLAINTS, _records(complaints, COMPLAINT_COLUMNS)),
+        _LoadStep("payer exceptions", MERGE_PAYER_EXCEPTIONS, exception_rows),
+        _LoadStep("AGAINST", MERGE_AGAINST, _records(complaints, ["complaint_id", "agent_id"])),
+        _LoadStep("EXEMPTS", MERGE_EXEMPTS, exempts),
+    ]
 
 
 def _identifier_rows(frame: pd.DataFrame) -> pd.DataFrame:

@@ -137,11 +137,11 @@ class GraphStore(ABC):
     # The methods below serve the authenticity rules (graph.rules). Each returns
     # a frame with the named columns, sorted by the listed keys, so that every
     # store gives the same rows in the same order.
-    # TODO: make these abstract once Neo4jStore implements them.
 
     def _not_implemented(self, method: str) -> NotImplementedError:
         return NotImplementedError(f"the {self.name} store does not implement {method}() yet")
 
+    @abstractmethod
     def customer_identities(self) -> pd.DataFrame:
         """Return every customer's identity fields (``CUSTOMER_IDENTITY_COLUMNS``), sorted by customer.
 
@@ -149,8 +149,8 @@ class GraphStore(ABC):
         ``id_problem`` the loader's problem code and ``id_flags`` its
         comma-separated flag codes ("" when none).
         """
-        raise self._not_implemented("customer_identities")
 
+    @abstractmethod
     def policy_parties(self) -> pd.DataFrame:
         """Return one row per (policy, customer, role) with the customer's key fields (``POLICY_PARTY_COLUMNS``).
 
@@ -158,8 +158,8 @@ class GraphStore(ABC):
         phone or address identifier, linkable or not. Sorted by policy,
         customer and role.
         """
-        raise self._not_implemented("policy_parties")
 
+    @abstractmethod
     def agent_identifier_matches(self, kinds: Sequence[str]) -> pd.DataFrame:
         """Return customers whose identifier of the given kinds is also an agent's or an agent contact's.
 
@@ -174,15 +174,15 @@ class GraphStore(ABC):
         the agent's ID numbers are equal. Sorted by customer, agent, kind, key
         and contact.
         """
-        raise self._not_implemented("agent_identifier_matches")
 
+    @abstractmethod
     def agent_policyholders(self) -> pd.DataFrame:
         """Return policies whose policyholder has the selling agent's ID number (``AGENT_POLICYHOLDER_COLUMNS``).
 
         Sorted by agent, policy and customer.
         """
-        raise self._not_implemented("agent_policyholders")
 
+    @abstractmethod
     def premium_payers(self) -> pd.DataFrame:
         """Return every policy with a premium account, its payer and policyholders (``PREMIUM_PAYER_COLUMNS``).
 
@@ -191,20 +191,20 @@ class GraphStore(ABC):
         columns come from the payer exception for the same policy and premium
         account, None when there is none. Sorted by policy and policyholder.
         """
-        raise self._not_implemented("premium_payers")
 
+    @abstractmethod
     def verified_complaints(self) -> pd.DataFrame:
         """Return complaints marked verified (``VERIFIED_COMPLAINT_COLUMNS``), sorted by agent and complaint.
 
         Complaints not verified, or with no verified flag, are left out; the
         category is returned as recorded.
         """
-        raise self._not_implemented("verified_complaints")
 
+    @abstractmethod
     def agents(self) -> pd.DataFrame:
         """Return every agent, bancassurance specialist and agency (``AGENT_SUMMARY_COLUMNS``), sorted by id."""
-        raise self._not_implemented("agents")
 
+    @abstractmethod
     def agent_sales(self, agent_ids: Sequence[str]) -> pd.DataFrame:
         """Return the policies sold by the given agents with their customers (``AGENT_SALE_COLUMNS``).
 
@@ -212,7 +212,6 @@ class GraphStore(ABC):
         one row with ``customer_id`` and ``role`` None. Sorted by agent,
         policy, customer and role.
         """
-        raise self._not_implemented("agent_sales")
 
     # The methods below serve the HTTP API, one request at a time, so each
     # reads through an index on its lookup key instead of scanning the graph.
