@@ -35,12 +35,14 @@ def neo4j_required() -> bool:
 
 def _open_neo4j() -> GraphStore:
     from graph.neo4j_store import Neo4jStore
+    from kycgraph.errors import StoreUnavailableError
     from kycgraph.settings import Settings
 
+    store = Neo4jStore.from_settings(Settings())
     try:
-        store = Neo4jStore.from_settings(Settings())
         store.verify()
-    except Exception as exc:
+    except StoreUnavailableError as exc:
+        store.close()
         if neo4j_required():
             pytest.fail(f"Neo4j is required here but unreachable at {os.environ.get('NEO4J_URI')}: {exc}")
         pytest.skip(f"no Neo4j server reachable ({exc}); set NEO4J_URI or run `make test`")
