@@ -58,7 +58,7 @@ class _BodyTooLargeError(Exception):
 
 
 class BodySizeLimit:
-    """ASGI middleware that answers 413 to a request body over ``max_bytes``, declared or streamed."""
+    """ASGI middleware that returns 413 for a request body over ``max_bytes``, declared or streamed."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app

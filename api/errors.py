@@ -84,7 +84,7 @@ PROBLEMS: dict[str, Problem] = {
 
 
 class ApiError(Exception):
-    """Raised by routes and dependencies to answer with the catalogue problem ``code``."""
+    """Raised by routes and dependencies to respond with the catalogue problem ``code``."""
 
     def __init__(
         self, code: str, *, headers: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 
 class Metrics:
-    """Request counts and durations by route template, and whether the graph store last answered."""
+    """Request counts and durations by route template, and whether the last readiness check reached the graph store."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()

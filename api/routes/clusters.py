@@ -61,7 +61,7 @@ def get_cluster(
     principal: ReaderDep,
     cluster_id: Annotated[str, Path(max_length=64)],
 ) -> dict[str, Any]:
-    """Reads the members' identifiers from the live graph store, so it answers 503 while the store is down."""
+    """Reads the members' identifiers from the live graph store, so it returns 503 while the store is down."""
     item = context.state.get_cluster(cluster_id)
     if item is None:
         record_access(context, request, principal, [], outcome="not_found")
