@@ -21,6 +21,10 @@ if [ -z "${NEO4J_URI:-}" ]; then
     started_neo4j=1
   fi
   export NEO4J_URI="bolt://${KYCGRAPH_NEO4J_BOLT_ADDRESS:-127.0.0.1:7687}"
+  # With a local server the tests may stop and start Neo4j themselves: the
+  # load-resume and 503-recovery tests (private instances on other ports, or
+  # the one above, which they start again).
+  export KYCGRAPH_NEO4J_CTL="${KYCGRAPH_NEO4J_CTL:-1}"
 fi
 # The Neo4j tests fail instead of skipping when the server is missing.
 export KYCGRAPH_REQUIRE_NEO4J=1
