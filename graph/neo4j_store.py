@@ -683,12 +683,6 @@ class Neo4jStore(GraphStore):
             records = self._read(CUSTOMER_IDENTIFIERS, ids=ids)
         return _identifier_frame(records, CUSTOMER_IDENTIFIER_COLUMNS, ["customer_id", "kind", "key"])
 
-
-def _identifier_frame(records: list[dict[str, Any]], columns: list[str], keys: list[str]) -> pd.DataFrame:
-    """Return identifier records as a frame with ``linkable`` as bool and ``flags`` as text, sorted by ``keys``."""
-    rows = [{**r, "linkable": bool(r["linkable"]), "flags": str(r["flags"] or "")} for r in records]
-    return tidy_frame(pd.DataFrame.from_records(rows, columns=columns), columns, keys)
-
     # --- Queries of the authenticity rules (graph.rules) ---
 
     def customer_identities(self) -> pd.DataFrame:
@@ -742,6 +736,12 @@ def _identifier_frame(records: list[dict[str, Any]], columns: list[str], keys: l
                 row["role"] = None if relationship is None else _ROLES_BY_RELATIONSHIP[str(relationship)]
             rows.append(row)
         return tidy_frame(pd.DataFrame(rows, columns=columns), columns, keys)
+
+
+def _identifier_frame(records: list[dict[str, Any]], columns: list[str], keys: list[str]) -> pd.DataFrame:
+    """Return identifier records as a frame with ``linkable`` as bool and ``flags`` as text, sorted by ``keys``."""
+    rows = [{**r, "linkable": bool(r["linkable"]), "flags": str(r["flags"] or "")} for r in records]
+    return tidy_frame(pd.DataFrame.from_records(rows, columns=columns), columns, keys)
 
 
 # --- Row preparation -------------------------------------------------------------
