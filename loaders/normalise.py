@@ -430,7 +430,9 @@ def _normalise_resident_id(value: object, original: str) -> Normalised:
         return _unusable(original, "id_birth_date", flags)
     try:
         ric.get_birth_place(number)
-    except ValidationError:
+    except (ValidationError, KeyError):
+        # python-stdnum 2.2 raises KeyError('county') for region codes whose
+        # entry has no county, such as 710101 (Taiwan).
         flags.append("id_unknown_region")
     return Normalised(original, number, True, tuple(sorted(flags)))
 

@@ -386,6 +386,13 @@ def test_normalise_id_number_unknown_region_is_flag() -> None:
     assert result.linkable
 
 
+def test_normalise_id_number_region_without_county_is_flag() -> None:
+    # 710101 (Taiwan) has no county entry in python-stdnum's table.
+    result = normalise_id_number("710101199001011239")
+    assert result.problem is None
+    assert result.flags == ("id_unknown_region",)
+
+
 def test_normalise_id_number_flags_sorted() -> None:
     result = normalise_id_number("99000019851123100x")
     assert result.key == "99000019851123100X"
