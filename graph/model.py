@@ -10,6 +10,9 @@ Nodes (label: key property):
 - ``Identifier``: ``uid`` (``kind:key``), with a second label by kind:
   ``Phone``, ``BankAccount``, ``Address``, ``Email``, or ``OtherIdentifier``
   for kinds declared in a mapping file (device id, IP address).
+- ``Complaint``: ``complaint_id``; category, verification outcome and date.
+- ``PayerException``: ``exception_id``; an approved exception that allows a
+  policy's premiums to come from an account not held by the policyholder.
 
 Relationships:
 
@@ -18,6 +21,11 @@ Relationships:
 - ``(Policy)-[:PAID_FROM]->(Identifier:BankAccount)``
 - ``(Customer|Agent|AgentContact)-[:HAS_PHONE|HAS_BANK_ACCOUNT|HAS_ADDRESS|HAS_EMAIL|HAS_IDENTIFIER]->(Identifier)``
 - ``(Agent)-[:HAS_CONTACT]->(AgentContact)``
+- ``(Complaint)-[:AGAINST]->(Agent)``
+- ``(PayerException)-[:EXEMPTS]->(Policy)``
+
+The networkx store keeps complaints and payer exceptions as frames only;
+``counts()`` on either store does not count them.
 
 An identifier node carries ``linkable``: false for values that must never join
 customers (a landline without area code).
