@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import AppContext
 from api.errors import install_error_handlers, problem_response
 from api.metrics import Metrics
-from api.routes import agents, audit, checks, clusters, findings, hub_values, system
+from api.routes import agents, audit, checks, clusters, findings, hub_values, system, ui
 from api.state import StateDB
 from graph.store import GraphStore
 from kycgraph.settings import Settings
@@ -142,7 +142,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
 
     for router in (system.router, clusters.router, findings.router, agents.router, hub_values.router,
-                   checks.router, audit.router):
+                   checks.router, audit.router, ui.router):
         app.include_router(router)
     return app
 
