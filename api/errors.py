@@ -16,6 +16,7 @@ Exceptions turned into problems::
     InvalidCursorError        -> invalid_cursor (400)
     RequestValidationError    -> invalid_request (422)
     HTTPException 404 / 405   -> not_found / method_not_allowed
+    HTTPException 400         -> invalid_request (422), a body that cannot be decoded
     any other exception       -> internal (500), logged with its traceback
 """
 
@@ -188,6 +189,11 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem_response(request, "method_not_allowed")
         if exc.status_code == 404:
             return problem_response(request, "not_found")
+        if exc.status_code == 400:
+            # FastAPI raises 400 for a body it cannot read, such as JSON that is not UTF-8. A JSON syntax
+            # error is already a 422 json_invalid, so an unreadable body gets the same answer.
+            errors = [{"loc": ["body"], "type": "json_invalid"}]
+            return problem_response(request, "invalid_request", extra={"errors": errors})
         logger.warning("HTTP error %d on %s %s", exc.status_code, request.method, request.url.path)
         return problem_response(request, "internal")
 
