@@ -257,6 +257,13 @@ def decode_token(token: str, kind: str) -> list[Any]:
 
 
 SINCE_START = "0"
+# The largest integer SQLite stores; a larger bound parameter raises OverflowError in sqlite3.
+SQLITE_MAX_INTEGER = 2**63 - 1
+
+
+def is_stored_integer(value: object) -> bool:
+    """Return whether ``value`` is an int (not a bool) from 0 to :data:`SQLITE_MAX_INTEGER`, as token numbers are."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= SQLITE_MAX_INTEGER
 
 
 def since_token(sequence: int) -> str:
@@ -269,7 +276,7 @@ def since_sequence(token: str) -> int:
     if token == SINCE_START:
         return 0
     values = decode_token(token, "since")
-    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool) or values[0] < 0:
+    if len(values) != 1 or not is_stored_integer(values[0]):
         raise InvalidCursorError("the since token does not hold a sequence number")
     return int(values[0])
 
@@ -557,7 +564,7 @@ class StateDB:
         clauses.append("status = 'active'")
         if cursor is not None:
             values = decode_token(cursor, "clusters")
-            if len(values) != 2 or not isinstance(values[0], int) or not isinstance(values[1], str):
+            if len(values) != 2 or not is_stored_integer(values[0]) or not isinstance(values[1], str):
                 raise InvalidCursorError("the cursor does not hold a cluster position")
             clauses.append("(size < ? OR (size = ? AND cluster_id > ?))")
             parameters += [values[0], values[0], values[1]]

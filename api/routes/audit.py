@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from api.deps import ContextDep, CursorQuery, LimitDep
 from api.schemas import AuditPage, ProblemOut
 from api.security import Principal, record_access, require
-from api.state import InvalidCursorError, decode_token, encode_token
+from api.state import InvalidCursorError, decode_token, encode_token, is_stored_integer
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -30,7 +30,7 @@ def read_audit(
     after = 0
     if cursor is not None:
         values = decode_token(cursor, "audit")
-        if len(values) != 1 or not isinstance(values[0], int):
+        if len(values) != 1 or not is_stored_integer(values[0]):
             raise InvalidCursorError("the cursor does not hold an audit entry id")
         after = values[0]
     entries = context.state.read_audit(after=after, limit=limit + 1, key_id=key_id, route=route)

@@ -11,7 +11,7 @@ from api.deps import ContextDep, CursorQuery, LimitDep, SinceQuery
 from api.errors import ApiError
 from api.schemas import ClusterDetail, ClusterPage, ProblemOut
 from api.security import Principal, record_access, require
-from api.state import ClusterFilters
+from api.state import SQLITE_MAX_INTEGER, ClusterFilters
 from api.views import cluster_detail, cluster_out
 
 router = APIRouter(prefix="/v1/clusters", tags=["clusters"])
@@ -33,8 +33,8 @@ def list_clusters(
     since: SinceQuery = None,
     rule: Annotated[str | None, Query(max_length=60)] = None,
     link_kind: KindQuery = None,
-    min_size: Annotated[int | None, Query(ge=2)] = None,
-    max_size: Annotated[int | None, Query(ge=2)] = None,
+    min_size: Annotated[int | None, Query(ge=2, le=SQLITE_MAX_INTEGER)] = None,
+    max_size: Annotated[int | None, Query(ge=2, le=SQLITE_MAX_INTEGER)] = None,
     channel: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="agency, bancassurance, …")] = None,
     first_seen_from: Annotated[date | None, Query(description="First seen on or after (UTC date)")] = None,
     first_seen_to: Annotated[date | None, Query(description="First seen on or before (UTC date)")] = None,
