@@ -11,6 +11,8 @@ const LANG_STORAGE = "kycgraph.lang";
 // Items per request; `?page_size=N` in the page's address overrides it (1 to 1000, the API's largest limit).
 const PAGE_SIZE = Math.min(Math.max(Number.parseInt(new URLSearchParams(location.search).get("page_size"), 10) || 50, 1), 1000);
 const LINK_KINDS = ["phone", "bank_account", "address", "email"];
+// Roles are listed as a proposal form lists them; the API sorts them by code.
+const ROLE_ORDER = ["policyholder", "insured", "beneficiary"];
 
 const state = {
   lang: sessionStorage.getItem(LANG_STORAGE) || browserLanguage(),
@@ -55,6 +57,11 @@ function term(prefix, value) {
 function ruleName(code) {
   const rule = state.vocabulary.rules.find((candidate) => candidate.code === code);
   return rule ? rule[state.lang] : code;
+}
+
+function roleWords(roles) {
+  const rank = (role) => (ROLE_ORDER.includes(role) ? ROLE_ORDER.indexOf(role) : ROLE_ORDER.length);
+  return [...roles].sort((a, b) => rank(a) - rank(b)).map((role) => term("role", role));
 }
 
 function joinWords(words) {
@@ -405,19 +412,23 @@ function renderDetail() {
   for (const member of detail.members) {
     const policies = element("ul", { class: "plain" }, memberPolicies(member).map((policy) => element("li", {}, [
       element("span", { class: "mono", text: policy.policy_no }),
-      ` ${policy.product_name ?? ""} · ${joinWords(policy.roles.map((role) => term("role", role)))}`,
+      ` ${policy.product_name ?? ""} · ${joinWords(roleWords(policy.roles))}`,
       policy.agent_id ? ` · ${t("agent")} ${policy.agent_id}` : "",
       policy.channel ? ` · ${term("channel", policy.channel)}` : "",
     ])));
-    const identifiers = element("ul", { class: "plain" }, member.identifiers.map((identifier) => element("li", {}, [
-      `${term("kind", identifier.kind)} `,
-      element("span", { class: "mono", text: identifier.value }),
-      ...(identifier.shared ? [" ", element("span", { class: "badge shared", text: t("shared") })] : []),
-    ])));
+    const identifiers = element("ul", { class: "plain identifiers" }, member.identifiers.map((identifier) => {
+      const value = element("span", {}, [element("span", { class: "mono", text: identifier.value })]);
+      if (identifier.shared) {
+        value.append(" ", element("span", { class: "badge shared", text: t("shared") }));
+      }
+      return element("li", { "data-kind": identifier.kind }, [
+        element("span", { class: "kind", text: term("kind", identifier.kind) }), value,
+      ]);
+    }));
     members.append(element("tr", { "data-customer-id": member.customer_id }, [
       element("th", { scope: "row", class: "mono", text: member.customer_id }),
       element("td", { text: member.name ?? "" }),
-      element("td", { text: joinWords(member.roles.map((role) => term("role", role))) }),
+      element("td", { class: "roles", text: joinWords(roleWords(member.roles)) }),
       element("td", {}, [policies]),
       element("td", {}, [identifiers]),
     ]));

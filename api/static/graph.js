@@ -214,23 +214,28 @@ function crossings(box, position, others) {
 }
 
 /**
- * Return where a node's label crosses the fewest edges; among equals, the side whose direction is
- * furthest from every edge leaving the node.
+ * Return the side for a node's label. Sides inside the drawing come first, then those crossing fewer
+ * edges. Among equals, the side furthest from the directions of the node's edges wins.
  */
-function labelSide(position, lines, neighbourIds, positions) {
+function labelSide(position, lines, neighbourIds, positions, width, height) {
   const others = neighbourIds.map((id) => positions.get(id)).filter(Boolean);
   const directions = others.map((other) => Math.atan2(other.y - position.y, other.x - position.x));
   let best = LABEL_SIDES[0];
-  let bestScore = [Infinity, -Infinity];
+  let bestScore = [Infinity, Infinity, Infinity];
   for (const side of LABEL_SIDES) {
-    const crossed = crossings(labelBox(side, lines), position, others);
+    const box = labelBox(side, lines);
+    const outside = Number(position.x + box[0] < 0 || position.x + box[2] > width
+      || position.y + box[1] < 0 || position.y + box[3] > height);
+    const crossed = crossings(box, position, others);
     const clearance = Math.min(Math.PI, ...directions.map((direction) => {
       const difference = Math.abs(direction - side.angle) % (2 * Math.PI);
       return Math.min(difference, 2 * Math.PI - difference);
     })) - side.penalty;
-    if (crossed < bestScore[0] || (crossed === bestScore[0] && clearance > bestScore[1])) {
+    const score = [outside, crossed, -clearance];
+    const better = score.findIndex((value, index) => value !== bestScore[index]);
+    if (better !== -1 && score[better] < bestScore[better]) {
       best = side;
-      bestScore = [crossed, clearance];
+      bestScore = score;
     }
   }
   return best;
@@ -307,7 +312,7 @@ export function drawGraph(graph, width, height, describe) {
   for (const node of graph.nodes) {
     const position = positions.get(node.id);
     const lines = describe.nodeLines(node);
-    const side = labelSide(position, lines, neighbours.get(node.id) ?? [], positions);
+    const side = labelSide(position, lines, neighbours.get(node.id) ?? [], positions, width, height);
     const group = svgElement("g", {
       class: `node node-${node.type.toLowerCase()}`,
       transform: `translate(${position.x.toFixed(1)} ${position.y.toFixed(1)})`,
