@@ -1,14 +1,18 @@
 """The API's state database: API keys, the audit log and the results registry.
 
 Everything lives in one SQLite file, ``<state_dir>/state.db``, in WAL mode so
-that readers never wait for the writer. :class:`StateDB` opens a new
-connection for each operation, because sqlite3 connections must not be
-shared between the threads that serve requests.
+that readers never wait for the writer. :class:`StateDB` keeps one connection
+per thread and reuses it, because sqlite3 connections must not be shared
+between the threads that serve requests and opening one costs more than most
+queries.
 
 - **API keys.** A token is ``kg_<key id>_<secret>``. Only the SHA-256 of the
   whole token is stored, so a lost token cannot be recovered, only revoked.
 - **Audit log.** Append-only: the code has no UPDATE or DELETE of it, and
-  triggers make SQLite raise on any attempt.
+  triggers make SQLite raise on any attempt. Entries appended by concurrent
+  requests are committed together (group commit), so that one fsync serves
+  many requests; each call still returns only after its own entry is
+  committed.
 - **Results registry.** :meth:`StateDB.publish_results` stores each detection
   run's clusters and findings by their stable ids with a hash of their
   content. An item that is new, changed, or gone from the run (then marked
@@ -27,6 +31,7 @@ import json
 import logging
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -168,6 +173,16 @@ class AuditEntry:
     query: dict[str, Any]
     outcome: str
     record_ids: list[str]
+
+
+@dataclass
+class _PendingAudit:
+    """An audit entry's column values, waiting for the group commit, and the commit's outcome."""
+
+    values: tuple[Any, ...]
+    entry_id: int = 0
+    error: Exception | None = None
+    done: bool = False
 
 
 @dataclass(frozen=True)
@@ -313,23 +328,32 @@ class StateDB:
     def __init__(self, state_dir: Path) -> None:
         self.path = Path(state_dir) / STATE_FILE
         self._schema_ready = False
+        self._local = threading.local()
+        # Group commit of audit entries: the queue and the committing flag are guarded by the condition's lock.
+        self._audit_changed = threading.Condition()
+        self._audit_queue: list[_PendingAudit] = []
+        self._audit_committing = False
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """Open a connection in autocommit mode (transactions are begun explicitly) and close it afterwards."""
-        if not self._schema_ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        try:
+        """Yield this thread's connection in autocommit mode (transactions are begun explicitly).
+
+        The connection is opened on the thread's first use and stays open
+        for the thread's lifetime, or until the StateDB is garbage-collected.
+        """
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            if not self._schema_ready:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             connection.row_factory = sqlite3.Row
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not self._schema_ready:
                 connection.execute("PRAGMA journal_mode = WAL")
                 connection.executescript(_SCHEMA)
                 self._schema_ready = True
-            yield connection
-        finally:
-            connection.close()
+            self._local.connection = connection
+        yield connection
 
     @contextmanager
     def _write_transaction(self) -> Iterator[sqlite3.Connection]:
@@ -345,9 +369,9 @@ class StateDB:
             connection.execute("COMMIT")
 
     def check(self) -> None:
-        """Open the database and run a trivial query; raises ``sqlite3.Error`` when it cannot."""
+        """Read a row of the database; raises ``sqlite3.Error`` when it cannot."""
         with self.connect() as connection:
-            connection.execute("SELECT 1").fetchone()
+            connection.execute("SELECT last_sequence FROM registry_sequence").fetchone()
 
     # --- API keys -------------------------------------------------------------
 
@@ -418,24 +442,64 @@ class StateDB:
         outcome: str,
         record_ids: Sequence[str],
     ) -> int:
-        """Append one audit entry and return its id; there is no way to change or delete it."""
-        with self._write_transaction() as connection:
-            cursor = connection.execute(
-                "INSERT INTO audit_log (at, key_id, key_name, role, method, route, query, outcome, record_ids) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    datetime.now(UTC).isoformat(timespec="milliseconds"),
-                    key.key_id if key else None,
-                    key.name if key else None,
-                    key.role if key else None,
-                    method,
-                    route,
-                    json.dumps(query, ensure_ascii=False, sort_keys=True, default=str),
-                    outcome,
-                    json.dumps(list(record_ids), ensure_ascii=False),
-                ),
-            )
-            return int(cursor.lastrowid or 0)
+        """Append one audit entry, wait until it is committed, and return its id.
+
+        There is no way to change or delete an entry. Calls from concurrent
+        threads are committed together: the first caller that finds no
+        commit running commits every queued entry in one transaction, and
+        the others wait for it.
+
+        Raises:
+            StateError: the transaction that held this entry failed (the
+                entry is not written); the SQLite error is its cause.
+        """
+        pending = _PendingAudit((
+            datetime.now(UTC).isoformat(timespec="milliseconds"),
+            key.key_id if key else None,
+            key.name if key else None,
+            key.role if key else None,
+            method,
+            route,
+            json.dumps(query, ensure_ascii=False, sort_keys=True, default=str),
+            outcome,
+            json.dumps(list(record_ids), ensure_ascii=False),
+        ))
+        with self._audit_changed:
+            self._audit_queue.append(pending)
+            while self._audit_committing and not pending.done:
+                self._audit_changed.wait()
+            if not pending.done:
+                batch, self._audit_queue = self._audit_queue, []
+                self._audit_committing = True
+        if not pending.done:
+            self._commit_audit(batch)
+        if pending.error is not None:
+            raise StateError(f"writing the audit log failed: {pending.error}") from pending.error
+        return pending.entry_id
+
+    def _commit_audit(self, batch: list[_PendingAudit]) -> None:
+        # Until the commit returns, the entries count as failed, also when a BaseException interrupts it.
+        error: Exception | None = StateError("the audit commit was interrupted")
+        try:
+            with self._write_transaction() as connection:
+                for entry in batch:
+                    cursor = connection.execute(
+                        "INSERT INTO audit_log (at, key_id, key_name, role, method, route, query, outcome, "
+                        "record_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        entry.values,
+                    )
+                    entry.entry_id = int(cursor.lastrowid or 0)
+            error = None
+        except Exception as exc:
+            logger.error("writing %d audit entries failed: %s", len(batch), exc)
+            error = exc
+        finally:
+            with self._audit_changed:
+                for entry in batch:
+                    entry.error = error
+                    entry.done = True
+                self._audit_committing = False
+                self._audit_changed.notify_all()
 
     def read_audit(
         self, *, after: int = 0, limit: int = 100, key_id: str | None = None, route: str | None = None
