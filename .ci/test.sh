@@ -6,6 +6,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
+# The browser tests drive Debian's Chromium through Playwright; no browser is
+# ever downloaded by Playwright itself.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+  else
+    echo "chromium is missing: run 'sudo apt-get install chromium' for the browser tests" >&2
+  fi
+fi
+if [ -x /usr/bin/chromium ]; then
+  export KYCGRAPH_REQUIRE_BROWSER=1
+fi
+
 started_neo4j=0
 stop_neo4j() {
   if [ "$started_neo4j" = 1 ]; then
