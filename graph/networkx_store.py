@@ -410,9 +410,11 @@ def _shared_identifiers(ids: pd.DataFrame, max_members: int) -> SharedIdentifier
 def _codes(values: pd.Series) -> npt.NDArray[np.int64]:
     """Return an integer code per value (equal values get equal codes) and -1 for a missing value.
 
-    Arrow's dictionary encoding is used because it encodes text faster than
-    ``pd.factorize`` (see docs/benchmarks.md). Values that Arrow cannot
-    convert fall back to ``pd.factorize``.
+    Arrow's dictionary encoding is used because it encodes object-dtype
+    text, as the export loader builds it, faster than ``pd.factorize`` (0.75 s
+    against 1.27 s for 2,000,000 keys, see docs/benchmarks.md), and
+    Arrow-backed text about as fast. Values that Arrow cannot convert fall
+    back to ``pd.factorize``.
     """
     try:
         array = pa.array(values, from_pandas=True)
