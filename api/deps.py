@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
 from api.metrics import Metrics
 from api.state import StateDB
+from api.views import PageCache
 from graph.store import GraphStore
 from kycgraph.settings import Settings
 
@@ -26,6 +27,7 @@ class AppContext:
     state: StateDB
     store: GraphStore
     metrics: Metrics
+    pages: PageCache = field(default_factory=PageCache)
 
 
 def get_context(request: Request) -> AppContext:

@@ -9,7 +9,9 @@ because they serve from the registry alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -20,6 +22,45 @@ from graph.rules import rule_name
 from graph.store import GraphStore
 from kycgraph.i18n import Lang
 from kycgraph.masking import mask_name, mask_value
+
+# Total size of the encoded pages one PageCache keeps: 32 MiB, about 180 pages of 100 clusters of ten members.
+PAGE_CACHE_BYTES = 32 * 1024 * 1024
+
+
+class PageCache:
+    """Encoded list pages by request and registry version, least recently used dropped first.
+
+    The registry changes only in a publish, and a publish that changes any
+    cluster or finding raises ``StateDB.last_sequence``. A key that contains
+    that number therefore names one page for as long as the page can be
+    served. Each entry is the JSON body and the record ids the page returns,
+    for the audit log.
+    """
+
+    def __init__(self, max_bytes: int = PAGE_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._pages: OrderedDict[Hashable, tuple[bytes, list[str]]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[bytes, list[str]] | None:
+        """Return the page stored under ``key``, or None."""
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: Hashable, body: bytes, record_ids: list[str]) -> None:
+        """Store a page, then drop the least recently used pages until the total fits ``max_bytes``."""
+        with self._lock:
+            if key in self._pages:
+                return
+            self._pages[key] = (body, record_ids)
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                _, (dropped, _) = self._pages.popitem(last=False)
+                self._size -= len(dropped)
 
 
 def _name(name: object, full: bool) -> str | None:

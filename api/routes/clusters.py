@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.deps import ContextDep, CursorQuery, LimitDep, SinceQuery
 from api.errors import ApiError
@@ -38,16 +38,30 @@ def list_clusters(
     channel: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="agency, bancassurance, …")] = None,
     first_seen_from: Annotated[date | None, Query(description="First seen on or after (UTC date)")] = None,
     first_seen_to: Annotated[date | None, Query(description="First seen on or before (UTC date)")] = None,
-) -> dict[str, Any]:
-    """Active clusters, largest first; with `since`, every change after the token in sequence order."""
+) -> Response:
+    """Active clusters, largest first; with `since`, every change after the token in sequence order.
+
+    Pages are encoded once per registry version and served from the app's
+    page cache after that; each request is still authorised and audited.
+    """
     if cursor is not None and since is not None:
         raise ApiError("cursor_with_since")
     filters = ClusterFilters(rule, link_kind, min_size, max_size, channel, first_seen_from, first_seen_to)
-    page = context.state.list_clusters(filters, limit=limit, cursor=cursor, since=since)
-    items = [cluster_out(item, principal.full_view) for item in page.items]
-    record_access(context, request, principal, [item.item_id for item in page.items])
-    return {"items": items, "next_cursor": page.next_cursor, "next_since": page.next_since,
-            "has_more": page.has_more}
+    # The version is read before the page. A publish between the two reads stores the newer page under the
+    # older version, which only requests that started before the publish can still look up.
+    key = ("clusters", context.state.last_sequence(), filters, limit, cursor, since, principal.full_view)
+    cached = context.pages.get(key)
+    if cached is None:
+        page = context.state.list_clusters(filters, limit=limit, cursor=cursor, since=since)
+        body = ClusterPage.model_validate({
+            "items": [cluster_out(item, principal.full_view) for item in page.items],
+            "next_cursor": page.next_cursor, "next_since": page.next_since, "has_more": page.has_more,
+        }).model_dump_json().encode()
+        cached = (body, [item.item_id for item in page.items])
+        context.pages.put(key, *cached)
+    body, record_ids = cached
+    record_access(context, request, principal, record_ids)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
