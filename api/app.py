@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import AppContext
 from api.errors import install_error_handlers, problem_response
-from api.metrics import Metrics
+from api.metrics import Metrics, MetricsMiddleware
 from api.routes import agents, audit, checks, clusters, findings, hub_values, system, ui
 from api.state import StateDB
 from graph.store import GraphStore
@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.context = context
     app.state.default_lang = settings.lang
     install_error_handlers(app)
-    app.middleware("http")(context.metrics.middleware)
+    app.add_middleware(MetricsMiddleware, metrics=context.metrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
 
     for router in (system.router, clusters.router, findings.router, agents.router, hub_values.router,

@@ -30,7 +30,9 @@ class AppContext:
     pages: PageCache = field(default_factory=PageCache)
 
 
-def get_context(request: Request) -> AppContext:
+# Dependencies that do not block are async, because FastAPI runs each sync dependency in the thread pool and
+# that hand-off costs more than these functions themselves.
+async def get_context(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
 
@@ -38,12 +40,12 @@ def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def page_limit(
-    request: Request,
+async def page_limit(
+    context: ContextDep,
     limit: Annotated[int | None, Query(ge=1, description="Items per page; default and maximum are settings")] = None,
 ) -> int:
     """Return the page size: the request's ``limit`` capped at the maximum, or the default."""
-    settings = get_context(request).settings
+    settings = context.settings
     if limit is None:
         return settings.api_page_size
     return min(limit, settings.api_max_page_size)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Mapping
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class Metrics:
@@ -32,19 +33,45 @@ class Metrics:
         """Return the metrics in the Prometheus text format."""
         return generate_latest(self.registry)
 
-    async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Count and time each request under its route template, so ids in paths do not create new series."""
+
+class MetricsMiddleware:
+    """ASGI middleware that counts and times each request under its route template.
+
+    Route templates, not paths, label the series, so ids in paths do not
+    create new ones. A request that raises before its response starts is
+    counted with status 500. This is a plain ASGI middleware, because
+    Starlette's BaseHTTPMiddleware adds a task and a stream per request.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
         status = 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, recording_send)
         finally:
             # Routing stores the matched route in the scope, so the template is known once the call returns.
-            route = route_template(request)
-            self.requests.labels(request.method, route, str(status)).inc()
-            self.duration.labels(request.method, route).observe(time.perf_counter() - started)
+            route = scope_route_template(scope)
+            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+            self.metrics.duration.labels(scope["method"], route).observe(time.perf_counter() - started)
+
+
+def scope_route_template(scope: Mapping[str, Any]) -> str:
+    """Return the path template of the route that served a request scope, or ``unmatched`` (a 404)."""
+    return str(getattr(scope.get("route"), "path", "unmatched"))
 
 
 def route_template(request: Request) -> str:
@@ -53,5 +80,4 @@ def route_template(request: Request) -> str:
     Returns ``unmatched`` for a request that no route matched (a 404), so
     that unknown paths do not each create a metric series.
     """
-    route = request.scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
+    return scope_route_template(request.scope)

@@ -10,11 +10,12 @@ returns, so no data leaves without an audit entry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import AppContext, ContextDep
@@ -66,10 +67,13 @@ def authenticate(
     return key
 
 
-def require(permission: Permission) -> Callable[..., Principal]:
+def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """Return a dependency that authenticates the caller and checks that its role holds ``permission``."""
 
-    def dependency(
+    # Async, so that the check runs on the event loop instead of a thread-pool hand-off per request. The key
+    # lookup is one primary-key read of the local state database in WAL mode, where readers never wait for
+    # writers. The audit write of a denial waits for a commit, so it runs in the thread pool.
+    async def dependency(
         request: Request,
         context: ContextDep,
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
@@ -78,7 +82,7 @@ def require(permission: Permission) -> Callable[..., Principal]:
         key = authenticate(context, bearer, header_key)
         principal = Principal(key)
         if not is_allowed(key.role, permission):
-            record_access(context, request, principal, [], outcome="denied")
+            await run_in_threadpool(record_access, context, request, principal, [], outcome="denied")
             logger.warning("key %s with role %s denied %s %s", key.key_id, key.role, request.method,
                            request.url.path)
             raise ApiError("forbidden")
