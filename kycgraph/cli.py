@@ -24,6 +24,7 @@ from kycgraph.errors import ConfigError, KycgraphError
 from kycgraph.i18n import Lang, t, vocabulary
 from kycgraph.report import write_outputs
 from kycgraph.settings import Settings
+from kycgraph.workdays import WorkingCalendar, problem_list_dates
 from loaders.load import load_export
 from loaders.rejects import LoadReport
 
@@ -114,7 +115,26 @@ def _print_files(report: LoadReport, lang: Lang) -> bool:
     return balanced
 
 
-def _print_findings(findings: list[Finding], lang: Lang, as_of: date) -> None:
+def _run_settings(
+    settings: Settings, link_kinds: tuple[str, ...], hub_threshold: int, as_of: date
+) -> dict[str, Any]:
+    """Return the settings a detection run used, with its problem-list dates, as written to the JSON outputs.
+
+    Raises:
+        ConfigError: the holiday file is invalid.
+    """
+    calendar = WorkingCalendar.from_file(Path(settings.holiday_file) if settings.holiday_file else None)
+    return {
+        "store": settings.store,
+        "link_kinds": list(link_kinds),
+        "hub_threshold": hub_threshold,
+        "as_of": as_of.isoformat(),
+        "cooling_off_days": settings.cooling_off_days,
+        "problem_list": problem_list_dates(as_of, calendar).to_dict(),
+    }
+
+
+def _print_findings(findings: list[Finding], lang: Lang, as_of: date, problem_list: dict[str, Any]) -> None:
     counts = Counter(f.rule for f in findings)
     table = Table(title=t("summary.findings_by_rule", lang))
     table.add_column(t("col.rule_name", lang))
@@ -124,6 +144,10 @@ def _print_findings(findings: list[Finding], lang: Lang, as_of: date) -> None:
             table.add_row(rule_name(rule.code, lang), str(counts[rule.code]))
     console.print(table)
     console.print(t("summary.findings", lang, findings=len(findings), as_of=as_of.isoformat()))
+    console.print(t("summary.problem_list", lang, issue=problem_list["issue_date"],
+                    due=problem_list["investigation_due"]))
+    for year in problem_list["weekends_only_years"]:
+        err_console.print(t("summary.weekends_only", lang, year=year))
 
 
 def _print_clusters(result: ClusterResult, lang: Lang, limit: int = 20) -> None:
@@ -197,10 +221,10 @@ def run(
                 graph_store.close()
 
             task = progress.add_task(t("step.write", language), total=None)
+            run_settings = _run_settings(settings, link_kinds, threshold, as_of_date)
             outputs = write_outputs(
                 out, result, report,
-                settings_used={"store": settings.store, "link_kinds": list(link_kinds), "hub_threshold": threshold,
-                               "as_of": as_of_date.isoformat(), "cooling_off_days": settings.cooling_off_days},
+                settings_used=run_settings,
                 lang=language,
                 findings=findings,
             )
@@ -219,7 +243,7 @@ def run(
     _print_clusters(result, language)
     console.print(t("summary.clusters", language, clusters=len(result.clusters),
                     customers=result.customers_in_clusters, hubs=len(result.hub_values)))
-    _print_findings(findings, language, as_of_date)
+    _print_findings(findings, language, as_of_date, run_settings["problem_list"])
     console.print(t("summary.outputs", language, out=out))
     for path in outputs.all():
         console.print(f"  {path}")
@@ -299,10 +323,10 @@ def detect(
             findings = run_rules(graph_store, settings, as_of_date)
         finally:
             graph_store.close()
+        run_settings = _run_settings(settings, link_kinds, threshold, as_of_date)
         outputs = write_outputs(
             out, result, LoadReport(),
-            settings_used={"store": settings.store, "link_kinds": list(link_kinds), "hub_threshold": threshold,
-                           "as_of": as_of_date.isoformat(), "cooling_off_days": settings.cooling_off_days},
+            settings_used=run_settings,
             lang=language,
             findings=findings,
         )
@@ -315,7 +339,7 @@ def detect(
     _print_clusters(result, language)
     console.print(t("summary.clusters", language, clusters=len(result.clusters),
                     customers=result.customers_in_clusters, hubs=len(result.hub_values)))
-    _print_findings(findings, language, as_of_date)
+    _print_findings(findings, language, as_of_date, run_settings["problem_list"])
     console.print(t("summary.outputs", language, out=out))
     for path in outputs.all():
         console.print(f"  {path}")

@@ -57,6 +57,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "结果已发布到 {path}：新增 {new}，变更 {changed}，已解决 {resolved}",
         "Results published to {path}: {new} new, {changed} changed, {resolved} resolved",
     ),
+    "summary.problem_list": (
+        "可疑客户资料问题件清单下发日（T+1 工作日）：{issue}；渠道排查截止日（3 个工作日）：{due}",
+        "Problem list issued on {issue} (next working day, T+1); investigations due by {due} (3 working days)",
+    ),
+    "summary.weekends_only": (
+        "警告：{year} 年的节假日安排未知（chinesecalendar 和节假日文件均未提供），已按周一至周五计算工作日；"
+        "请用 KYCGRAPH_HOLIDAY_FILE 提供节假日文件",
+        "Warning: the {year} holiday schedule is unknown to chinesecalendar and the holiday file, so Monday to "
+        "Friday count as working days; give a holiday file with KYCGRAPH_HOLIDAY_FILE",
+    ),
     "error.prefix": ("错误", "Error"),
     # Table headers
     "col.file": ("文件", "File"),

@@ -92,3 +92,16 @@ def test_run_missing_column_names_file_and_column(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "customers.csv" in result.output
     assert "customer_id" in result.output
+
+
+def test_run_problem_list_dates_in_findings(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(SAMPLE), "--out", str(tmp_path), "--as-of", "2026-12-04", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert document["settings"]["problem_list"] == {
+        "detected_on": "2026-12-04",
+        "issue_date": "2026-12-07",
+        "investigation_due": "2026-12-10",
+        "weekends_only_years": [],
+    }
+    assert "Problem list issued on 2026-12-07" in result.output
