@@ -70,8 +70,8 @@ def _header_key(header: str) -> str:
     return unicodedata.normalize("NFKC", header).strip().casefold().replace(" ", "_")
 
 
-def _check_keys(where: str, given: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(given) - allowed)
+def _check_keys(where: str, section: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(section) - allowed)
     if unknown:
         raise ConfigError(
             f"{where}: unknown keys {', '.join(unknown)}; allowed keys are {', '.join(sorted(allowed))}"
