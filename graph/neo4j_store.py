@@ -300,6 +300,8 @@ DELETE_NODES: LiteralString = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RET
 # phones and accounts) with Neo4j 5.26 on a 2-core machine, best of 4 runs.
 # This shape took 0.76 s, starting from customers 1.14 s, dropping the degree
 # check 1.55 s, and collecting carriers in the aggregation 1.64 s.
+# The result is one record whose ``rows`` holds one list per identifier:
+# [kind, key, customer_count, flags, carriers] (see _read_rows).
 SHARED_IDENTIFIERS: LiteralString = """
 MATCH (i:Identifier)
 WHERE i.kind IN $kinds AND COUNT { (i)<--() } >= 2
@@ -307,25 +309,27 @@ MATCH (c:Customer)-[r]->(i)
 WHERE r.linkable
 WITH i, count(DISTINCT c) AS customer_count, collect(DISTINCT r.flags) AS flags
 WHERE customer_count >= 2
-RETURN i.kind AS kind, i.key AS key, customer_count, flags,
-       CASE WHEN customer_count <= $max_members
-            THEN COLLECT { MATCH (c:Customer)-[r]->(i) WHERE r.linkable
-                           RETURN [c.customer_id, r.value] }
-            ELSE [] END AS carriers
+WITH i, customer_count, flags,
+     CASE WHEN customer_count <= $max_members
+          THEN COLLECT { MATCH (c:Customer)-[r]->(i) WHERE r.linkable
+                         RETURN [c.customer_id, r.value] }
+          ELSE [] END AS carriers
+RETURN collect([i.kind, i.key, customer_count, flags, carriers]) AS rows
 """
-# The policy roles of the given customers with the policy's agent, channel and product.
+# The policy roles of the given customers with the policy's agent, channel and
+# product, as one record whose ``rows`` holds one list per role: [customer_id,
+# policy_no, relationship type, agent_id, channel, product_name].
 CUSTOMER_POLICIES: LiteralString = """
 UNWIND $ids AS id
 MATCH (c:Customer {customer_id: id})-[r:POLICYHOLDER_OF|INSURED_OF|BENEFICIARY_OF]->(p:Policy)
-RETURN c.customer_id AS customer_id, p.policy_no AS policy_no, type(r) AS relationship_type,
-       p.agent_id AS agent_id, p.channel AS channel, p.product_name AS product_name
+RETURN collect([c.customer_id, p.policy_no, type(r), p.agent_id, p.channel, p.product_name]) AS rows
 """
-# Name, gender, birth date and ID type of the given customers.
+# Name, gender, birth date and ID type of the given customers, as one record
+# whose ``rows`` holds one list per customer in CUSTOMER_DETAIL_COLUMNS order.
 CUSTOMER_DETAILS: LiteralString = """
 UNWIND $ids AS id
 MATCH (c:Customer {customer_id: id})
-RETURN c.customer_id AS customer_id, c.name AS name, c.gender AS gender,
-       c.birth_date AS birth_date, c.id_type AS id_type
+RETURN collect([c.customer_id, c.name, c.gender, c.birth_date, c.id_type]) AS rows
 """
 
 # Who carries one identifier: customers, agents and agent contacts. The uid
@@ -541,6 +545,25 @@ class Neo4jStore(GraphStore):
         """Run one statement in a managed read transaction and return its records as dicts."""
         return self._execute(statement, parameters, write=False)
 
+    def _read_rows(self, statement: LiteralString, **parameters: Any) -> list[list[Any]]:
+        """Run a read statement that returns one record with a ``rows`` list, and return that list.
+
+        The statement runs in a managed read transaction. The lists come as the
+        driver decoded them, without ``Record.data()``. One record carrying
+        every row is one Bolt message, where a record per row costs the driver
+        a message each: for 3,001 customers, ``CUSTOMER_DETAILS`` took 0.04 s
+        this way against 0.15 s with one record per row, plus 0.06 s for
+        ``Record.data()`` (Neo4j 5.26, driver 6.4.1, 2 shared cores). The
+        server builds the whole list in memory before sending it.
+        """
+        def work(tx: ManagedTransaction) -> list[list[Any]]:
+            rows: list[list[Any]] = tx.run(statement, parameters).single(strict=True)["rows"]
+            return rows
+
+        logger.debug("cypher read: %s", " ".join(statement.split()))
+        with self._driver.session(database=self.database) as session:
+            return session.execute_read(work)
+
     def _execute(self, statement: LiteralString, parameters: dict[str, Any], *, write: bool) -> list[dict[str, Any]]:
         # The driver retries the transaction function on transient errors, so
         # it must only run the statement and read the result.
@@ -629,13 +652,10 @@ class Neo4jStore(GraphStore):
     def shared_identifiers(self, kinds: Sequence[str], max_members: int) -> SharedIdentifiers:
         kind_list = list(dict.fromkeys(kinds))
         with self._translate_errors("Finding shared identifiers in Neo4j"):
-            records = self._read(SHARED_IDENTIFIERS, kinds=kind_list, max_members=max_members)
+            rows = self._read_rows(SHARED_IDENTIFIERS, kinds=kind_list, max_members=max_members)
 
         shared = pd.DataFrame.from_records(
-            [
-                (r["kind"], r["key"], int(r["customer_count"]), _union_flags(r["flags"]))
-                for r in records
-            ],
+            [(kind, key, int(count), _union_flags(flags)) for kind, key, count, flags, _ in rows],
             columns=SHARED_COLUMNS,
         )
         # The dtypes of the networkx store's frame: text columns str, the count int64.
@@ -643,9 +663,9 @@ class Neo4jStore(GraphStore):
         shared = shared.sort_values(["kind", "key"], ignore_index=True)
         carriers = pd.DataFrame.from_records(
             [
-                (r["kind"], r["key"], customer_id, value)
-                for r in records
-                for customer_id, value in r["carriers"]
+                (kind, key, customer_id, value)
+                for kind, key, _, _, carriers in rows
+                for customer_id, value in carriers
             ],
             columns=CARRIER_COLUMNS,
         ).astype(object)
@@ -655,20 +675,22 @@ class Neo4jStore(GraphStore):
     def customer_policies(self, customer_ids: Sequence[str]) -> pd.DataFrame:
         ids = list(dict.fromkeys(customer_ids))
         with self._translate_errors("Reading customer policies from Neo4j"):
-            records = self._read(CUSTOMER_POLICIES, ids=ids)
-        for record in records:
-            record["role"] = _ROLES_BY_RELATIONSHIP[record.pop("relationship_type")]
-        rows = [{k: _native(v) for k, v in r.items()} for r in records]
-        frame = pd.DataFrame.from_records(rows, columns=MEMBER_POLICY_COLUMNS).astype(object)
+            rows = self._read_rows(CUSTOMER_POLICIES, ids=ids)
+        policies = [
+            (customer_id, policy_no, _ROLES_BY_RELATIONSHIP[relationship_type],
+             _native(agent_id), _native(channel), _native(product_name))
+            for customer_id, policy_no, relationship_type, agent_id, channel, product_name in rows
+        ]
+        frame = pd.DataFrame.from_records(policies, columns=MEMBER_POLICY_COLUMNS).astype(object)
         frame = frame.where(frame.notna(), None)
         return frame.sort_values(["customer_id", "policy_no", "role"], ignore_index=True)
 
     def customer_details(self, customer_ids: Sequence[str]) -> pd.DataFrame:
         ids = list(dict.fromkeys(customer_ids))
         with self._translate_errors("Reading customer details from Neo4j"):
-            records = self._read(CUSTOMER_DETAILS, ids=ids)
-        rows = [{k: _native(v) for k, v in r.items()} for r in records]
-        frame = pd.DataFrame.from_records(rows, columns=CUSTOMER_DETAIL_COLUMNS).astype(object)
+            rows = self._read_rows(CUSTOMER_DETAILS, ids=ids)
+        details = [[_native(value) for value in row] for row in rows]
+        frame = pd.DataFrame.from_records(details, columns=CUSTOMER_DETAIL_COLUMNS).astype(object)
         frame = frame.where(frame.notna(), None)
         return frame.sort_values("customer_id", ignore_index=True)
 
