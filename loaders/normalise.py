@@ -31,6 +31,7 @@ from typing import Generic, Literal, TypeVar
 import pandas as pd
 import phonenumbers
 from stdnum.cn import ric
+from stdnum import numdb
 from stdnum.exceptions import ValidationError
 
 from kycgraph.settings import DEFAULT_PHONE_DENYLIST
@@ -241,6 +242,7 @@ _PHONE_LOCAL_PREFIX = "local:"
 # Repeated-digit numbers at least this long are placeholders (0000000, 88888888, ...).
 _PLACEHOLDER_MIN_REPEATED = 7
 # Local subscriber numbers in China have at most 8 digits and never start with 1.
+_CN_LOCAL_MIN_DIGITS = 7
 _CN_LOCAL_MAX_DIGITS = 8
 
 
@@ -271,17 +273,15 @@ def _is_local_only(number: phonenumbers.PhoneNumber, default_region: str) -> boo
     """Return whether a number read without country code lacks its area code."""
     if number.country_code_source != phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY:
         return False
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-        return True
-    # phonenumbers 9.0 calls 7 and 8 digit Chinese numbers possible full numbers, but a
-    # Chinese number of 8 digits or fewer that does not start with 1 is a local landline.
     national = phonenumbers.national_significant_number(number)
-    return (
-        default_region.upper() == "CN"
-        and len(national) <= _CN_LOCAL_MAX_DIGITS
-        and not national.startswith(("0", "1"))
-    )
+    if default_region.upper() == "CN":
+        # A Chinese landline's subscriber number has 7 or 8 digits and does not
+        # start with 0 or 1. phonenumbers 9.0 calls such numbers possible full
+        # numbers, and calls 5 and 6 digits local-only, but those are service
+        # codes or cut-off numbers, not landlines.
+        return _CN_LOCAL_MIN_DIGITS <= len(national) <= _CN_LOCAL_MAX_DIGITS and not national.startswith(("0", "1"))
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY
 
 
 def normalise_phone(
@@ -351,7 +351,9 @@ def normalise_phone(
     key = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if phonenumbers.is_valid_number(number):
         return Normalised(original, key, True, (), extension=extension)
-    if phonenumbers.is_possible_number(number):
+    # Only a possible full number links; a local-only length (5 or 6 digits in
+    # China) is a service code or a cut-off number.
+    if phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE:
         return Normalised(original, key, True, ("invalid_number",), extension=extension)
     return _unusable(original, "invalid_phone")
 
@@ -428,13 +430,32 @@ def _normalise_resident_id(value: object, original: str) -> Normalised:
         return Normalised(original, number, False, tuple(sorted(flags)), problem="id_checksum")
     if _birth_date_or_none(number) is None:
         return _unusable(original, "id_birth_date", flags)
-    try:
-        ric.get_birth_place(number)
-    except (ValidationError, KeyError):
-        # python-stdnum 2.2 raises KeyError('county') for region codes whose
-        # entry has no county, such as 710101 (Taiwan).
+    if not _is_region_in_use(number):
         flags.append("id_unknown_region")
     return Normalised(original, number, True, tuple(sorted(flags)))
+
+
+def _is_region_in_use(number: str) -> bool:
+    """Return whether the ID's 6-digit region code was in use in or after the birth year.
+
+    python-stdnum's ``get_birth_place`` also rejects a code created after the
+    birth year, but an ID takes the region code of where it was issued, often
+    years after birth, so only codes unknown to its table, or retired before
+    the birth year, count as unknown here.
+    """
+    entries = numdb.get("cn/loc").info(number[:6])
+    counties = {k: v for _, props in entries for k, v in props.items()}.get("county")
+    if not counties:
+        return False
+    birth_year = int(number[6:10])
+    for county in counties.split(","):
+        if not county.startswith("["):
+            return True
+        period = county[1:].split("]", 1)[0]
+        end = period.split("-", 1)[1] if "-" in period else ""
+        if not end or int(end) >= birth_year:
+            return True
+    return False
 
 
 def normalise_id_number(value: object, id_type: object = "resident_id") -> Normalised:

@@ -201,7 +201,9 @@ def test_normalise_phone_six_repeated_digits_not_placeholder() -> None:
     assert "placeholder" not in normalise_phone("666666").flags
 
 
-@pytest.mark.parametrize("value", ["abc", "电话", "0", "12", "13912345678/13812345678"], ids=repr)
+@pytest.mark.parametrize(
+    "value", ["abc", "电话", "0", "12", "12345", "139123", "95588", "13912345678/13812345678"], ids=repr
+)
 def test_normalise_phone_invalid(value: str) -> None:
     result = normalise_phone(value)
     assert result.key is None
@@ -391,6 +393,13 @@ def test_normalise_id_number_region_without_county_is_flag() -> None:
     result = normalise_id_number("710101199001011239")
     assert result.problem is None
     assert result.flags == ("id_unknown_region",)
+
+
+def test_normalise_id_number_region_newer_than_birth() -> None:
+    # 440106 (Tianhe, Guangzhou) dates from after 1970; the ID was issued later.
+    result = normalise_id_number("440106197001011236")
+    assert result.problem is None
+    assert result.flags == ()
 
 
 def test_normalise_id_number_flags_sorted() -> None:
