@@ -246,12 +246,12 @@ class _Loader:
                 row[column.name] = _convert_scalar(column, value)
             except ValueError as exc:
                 problem = {"date": "invalid_date", "int": "invalid_int"}.get(column.kind, "invalid_value")
+                # The parsers' messages are English and list every accepted form.
+                detail = (_MESSAGES[problem][0] + _accepted_forms_zh(str(exc)), str(exc))
+                self.reject(summary, row_number, header or column.name, problem, value,
+                            row_rejected=column.required, detail=detail)
                 if column.required:
-                    self.reject(summary, row_number, header or column.name, problem, value, row_rejected=True,
-                                detail=(f"{_MESSAGES[problem][0]}：{exc}", f"{_MESSAGES[problem][1]}: {exc}"))
                     return None
-                self.reject(summary, row_number, header or column.name, problem, value, row_rejected=False,
-                            detail=(f"{_MESSAGES[problem][0]}：{exc}", f"{_MESSAGES[problem][1]}: {exc}"))
                 row[column.name] = None
         for column in table.columns:
             if column.kind == "id_number":
@@ -345,6 +345,12 @@ class _Loader:
                 "source_row": row_number,
                 "column": header,
             })
+
+
+def _accepted_forms_zh(message: str) -> str:
+    """Return the accepted values listed in a parser's English message, for the Chinese text."""
+    _, found, forms = message.partition("expected one of: ")
+    return f"；可接受的取值：{forms}" if found else ""
 
 
 def _owner(table: str, row: dict[str, Any]) -> tuple[str, str] | None:

@@ -81,4 +81,5 @@ class LoadReport:
             }
             for f in self.files
         ]
-        return pd.DataFrame(rows)
+        columns = ["file", "table", "rows_read", "rows_loaded", "rows_rejected", "fields_ignored", "encoding"]
+        return pd.DataFrame(rows, columns=columns)
