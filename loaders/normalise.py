@@ -30,8 +30,8 @@ from typing import Generic, Literal, TypeVar
 
 import pandas as pd
 import phonenumbers
-from stdnum.cn import ric
 from stdnum import numdb
+from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
 from kycgraph.settings import DEFAULT_PHONE_DENYLIST
