@@ -41,7 +41,7 @@ Steps:
 
 Run ``.venv/bin/python bench/api.py`` for the full benchmark (one million
 customers, about 20 minutes on two cores with the networkx store, plus about
-10 minutes of loading with Neo4j); ``--customers 10000 --rounds 1
+6 minutes to load Neo4j); ``--customers 10000 --rounds 1
 --requests 500`` is a quick smoke run. Servers and load generators only ever
 use 127.0.0.1, and every run stops after its fixed number of requests.
 """
