@@ -11,6 +11,7 @@ customers; the networkx view is built once per load and then cached.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,6 +79,7 @@ class NetworkxStore(GraphStore):
         # Row positions of the identifiers frame by (kind, key) and by owner,
         # for the API's lookups; rebuilt when a load replaces the frame.
         self._index_source: pd.DataFrame | None = None
+        self._index_lock = threading.Lock()
         self._rows_by_identifier: dict[tuple[str, str], list[int]] = {}
         self._rows_by_customer: dict[str, list[int]] = {}
 
@@ -264,9 +266,18 @@ class NetworkxStore(GraphStore):
         return tidy_frame(rows, AGENT_SALE_COLUMNS, ["agent_id", "policy_no", "customer_id", "role"])
 
     def _identifier_indexes(self) -> pd.DataFrame:
-        """Build the lookup indexes for the current identifiers frame if it changed, and return the frame."""
+        """Build the lookup indexes for the current identifiers frame if it changed, and return the frame.
+
+        One thread builds them while concurrent callers wait: at a million
+        customers each build takes seconds and gigabytes, so fifty API requests
+        building their own copies at once exhausted the machine's memory.
+        """
         ids = self.data.identifiers
-        if self._index_source is not ids:
+        if self._index_source is ids:
+            return ids
+        with self._index_lock:
+            if self._index_source is ids:
+                return ids
             by_identifier: dict[tuple[str, str], list[int]] = {}
             by_customer: dict[str, list[int]] = {}
             rows = zip(ids["owner_type"].tolist(), ids["owner_id"].tolist(), ids["kind"].tolist(),
@@ -275,7 +286,7 @@ class NetworkxStore(GraphStore):
                 by_identifier.setdefault((str(kind), str(key)), []).append(position)
                 if owner_type == "customer":
                     by_customer.setdefault(str(owner_id), []).append(position)
-            # Assigned together last, so a concurrent reader sees either the old or the new indexes.
+            # Assigned before the source, so a reader that sees the new source sees the new indexes.
             self._rows_by_identifier, self._rows_by_customer = by_identifier, by_customer
             self._index_source = ids
         return ids
