@@ -19,10 +19,10 @@ from api.state import STATE_FILE, PublishSummary, StateDB, StateError
 from graph.rules import RULES, rule_name, run_rules
 from graph.rules.findings import Finding
 from graph.rules.shared_contacts import ClusterResult, shared_contact_clusters
-from graph.store import GraphStore
+from graph.store import GraphCounts, GraphStore
 from kycgraph.errors import ConfigError, KycgraphError
 from kycgraph.i18n import Lang, t, vocabulary
-from kycgraph.report import write_outputs
+from kycgraph.report import RunOutputs, write_outputs
 from kycgraph.settings import Settings
 from kycgraph.workdays import WorkingCalendar, problem_list_dates
 from loaders.load import load_export
@@ -238,16 +238,7 @@ def run(
     rows_rejected = sum(f.rows_rejected for f in report.files)
     fields = sum(f.fields_ignored for f in report.files)
     console.print(t("summary.rejects", language, rows=rows_rejected, fields=fields))
-    console.print(t("summary.store_counts", language, store=settings.store, nodes=counts.total_nodes,
-                    rels=counts.total_relationships))
-    _print_clusters(result, language)
-    console.print(t("summary.clusters", language, clusters=len(result.clusters),
-                    customers=result.customers_in_clusters, hubs=len(result.hub_values)))
-    _print_findings(findings, language, as_of_date, run_settings["problem_list"])
-    console.print(t("summary.outputs", language, out=out))
-    for path in outputs.all():
-        console.print(f"  {path}")
-    _print_published(published, settings, language)
+    _print_detection(settings, counts, result, findings, as_of_date, run_settings, outputs, published, language)
     if not balanced:
         raise typer.Exit(3)
 
@@ -334,16 +325,31 @@ def detect(
     except KycgraphError as exc:
         err_console.print(f"[red]{t('error.prefix', language)}:[/red] {exc}")
         raise typer.Exit(1) from exc
-    console.print(t("summary.store_counts", language, store=settings.store, nodes=counts.total_nodes,
+    _print_detection(settings, counts, result, findings, as_of_date, run_settings, outputs, published, language)
+
+
+def _print_detection(
+    settings: Settings,
+    counts: GraphCounts,
+    result: ClusterResult,
+    findings: list[Finding],
+    as_of: date,
+    run_settings: dict[str, Any],
+    outputs: RunOutputs,
+    published: PublishSummary | None,
+    lang: Lang,
+) -> None:
+    """Print what a detection run found and wrote: store counts, clusters, findings, files, registry."""
+    console.print(t("summary.store_counts", lang, store=settings.store, nodes=counts.total_nodes,
                     rels=counts.total_relationships))
-    _print_clusters(result, language)
-    console.print(t("summary.clusters", language, clusters=len(result.clusters),
+    _print_clusters(result, lang)
+    console.print(t("summary.clusters", lang, clusters=len(result.clusters),
                     customers=result.customers_in_clusters, hubs=len(result.hub_values)))
-    _print_findings(findings, language, as_of_date, run_settings["problem_list"])
-    console.print(t("summary.outputs", language, out=out))
+    _print_findings(findings, lang, as_of, run_settings["problem_list"])
+    console.print(t("summary.outputs", lang, out=outputs.clusters_json.parent))
     for path in outputs.all():
         console.print(f"  {path}")
-    _print_published(published, settings, language)
+    _print_published(published, settings, lang)
 
 
 def _publish(settings: Settings, result: ClusterResult, findings: list[Finding]) -> PublishSummary:
