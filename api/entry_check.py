@@ -199,7 +199,9 @@ def _check_identifier(
             # The applicant's own customer record does not count as someone else's.
             if not (row["owner_type"] == "customer" and party.customer_id and row["owner_id"] == party.customer_id)
         ]
-    shown_value = None if result.key is None else result.key if full else mask_value(kind, result.key)
+    shown_value = result.key
+    if shown_value is not None and not full:
+        shown_value = mask_value(kind, shown_value)
     return {
         "kind": kind,
         "value": shown_value,

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from api.permissions import ROLES
 from api.state import STATE_FILE, PublishSummary, StateDB, StateError
+from graph.model import Dataset
 from graph.rules import RULES, rule_name, run_rules
 from graph.rules.findings import Finding
 from graph.rules.shared_contacts import ClusterResult, shared_contact_clusters
@@ -26,6 +27,7 @@ from kycgraph.report import RunOutputs, write_outputs
 from kycgraph.settings import Settings
 from kycgraph.workdays import WorkingCalendar, problem_list_dates
 from loaders.load import load_export
+from loaders.mapping import Mapping
 from loaders.rejects import LoadReport
 
 app = typer.Typer(
@@ -115,6 +117,25 @@ def _print_files(report: LoadReport, lang: Lang) -> bool:
     return balanced
 
 
+def _read_export(
+    progress: Progress, input_path: Path, mapping: Path | None, settings: Settings
+) -> tuple[Dataset, LoadReport, Mapping]:
+    """Read, map and validate an export under a progress line, with the settings' region and denylist."""
+    task = progress.add_task(t("step.read", settings.lang), total=None)
+    loaded = load_export(
+        input_path, mapping, default_region=settings.default_region, phone_denylist=settings.phone_denylist,
+    )
+    progress.update(task, total=1, completed=1)
+    return loaded
+
+
+def _link_kinds(option: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the link kinds of a comma-separated ``--link`` option, or ``default`` when it is not given."""
+    if not option:
+        return default
+    return tuple(kind.strip() for kind in option.split(",") if kind.strip())
+
+
 def _run_settings(
     settings: Settings, link_kinds: tuple[str, ...], hub_threshold: int, as_of: date
 ) -> dict[str, Any]:
@@ -193,16 +214,8 @@ def run(
     as_of_date = as_of.date() if as_of else date.today()
     try:
         with _progress() as progress:
-            task = progress.add_task(t("step.read", language), total=None)
-            dataset, report, resolved = load_export(
-                input_path, mapping, default_region=settings.default_region,
-                phone_denylist=settings.phone_denylist,
-            )
-            progress.update(task, total=1, completed=1)
-
-            link_kinds = tuple(k.strip() for k in link.split(",") if k.strip()) if link else (
-                resolved.link_kinds or settings.link_kinds
-            )
+            dataset, report, resolved = _read_export(progress, input_path, mapping, settings)
+            link_kinds = _link_kinds(link, resolved.link_kinds or settings.link_kinds)
             threshold = hub_threshold or resolved.hub_threshold or settings.hub_threshold
 
             task = progress.add_task(t("step.load", language), total=None)
@@ -262,12 +275,7 @@ def load(
     language: Lang = settings.lang
     try:
         with _progress() as progress:
-            task = progress.add_task(t("step.read", language), total=None)
-            dataset, report, _ = load_export(
-                input_path, mapping, default_region=settings.default_region,
-                phone_denylist=settings.phone_denylist,
-            )
-            progress.update(task, total=1, completed=1)
+            dataset, report, _ = _read_export(progress, input_path, mapping, settings)
             task = progress.add_task(t("step.load", language), total=None)
             graph_store = open_store(settings)
             try:
@@ -304,7 +312,7 @@ def detect(
     settings = _settings(lang, store)
     language: Lang = settings.lang
     as_of_date = as_of.date() if as_of else date.today()
-    link_kinds = tuple(k.strip() for k in link.split(",") if k.strip()) if link else settings.link_kinds
+    link_kinds = _link_kinds(link, settings.link_kinds)
     threshold = hub_threshold or settings.hub_threshold
     try:
         graph_store = open_store(settings)

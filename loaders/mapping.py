@@ -45,7 +45,7 @@ _IDENTIFIER_KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 @dataclass
 class TableSource:
-    """Where one canonical table comes from and how its headers map."""
+    """The source file of one canonical table and its header mapping."""
 
     table: str
     file: Path
@@ -194,7 +194,7 @@ def _table_source(
 
 @dataclass(frozen=True)
 class MappedColumns:
-    """Which file header feeds each canonical column, and what was left unmapped."""
+    """The file header behind each canonical column, and the headers left unmapped."""
 
     canonical: dict[str, str]
     identifiers: dict[str, str]
