@@ -191,13 +191,12 @@ def _check_identifier(
     owners: list[dict[str, Any]] = []
     # Placeholders and values that cannot be compared join no one, so they are not looked up.
     if result.key is not None and result.linkable and not placeholder:
-        rows = store.identifier_owners(kind, result.key)
         owners = [
-            {"owner_type": row["owner_type"], "owner_id": str(row["owner_id"]),
-             "agent_id": row["agent_id"], "contact_type": row["contact_type"]}
-            for row in rows.to_dict("records")
+            {"owner_type": row.owner_type, "owner_id": row.owner_id,
+             "agent_id": row.agent_id, "contact_type": row.contact_type}
+            for row in store.identifier_owners(kind, result.key)
             # The applicant's own customer record does not count as someone else's.
-            if not (row["owner_type"] == "customer" and party.customer_id and row["owner_id"] == party.customer_id)
+            if not (row.owner_type == "customer" and party.customer_id and row.owner_id == party.customer_id)
         ]
     shown_value = result.key
     if shown_value is not None and not full:

@@ -23,18 +23,18 @@ from graph.store import GraphStore
 from kycgraph.i18n import Lang
 from kycgraph.masking import mask_name, mask_value
 
-# Total size of the encoded pages one PageCache keeps: 32 MiB, about 180 pages of 100 clusters of ten members.
+# Total size of the encoded bodies one PageCache keeps: 32 MiB, about 180 pages of 100 clusters of ten members.
 PAGE_CACHE_BYTES = 32 * 1024 * 1024
 
 
 class PageCache:
-    """Encoded list pages by request and registry version, least recently used dropped first.
+    """Encoded response bodies by request and data version, least recently used dropped first.
 
     The registry changes only in a publish, and a publish that changes any
     cluster or finding raises ``StateDB.last_sequence``. A key that contains
-    that number therefore names one page for as long as the page can be
-    served. Each entry is the JSON body and the record ids the page returns,
-    for the audit log.
+    that number, and the store's ``data_version`` for a body read from the
+    store, therefore names one body for as long as it can be served. Each
+    entry is the JSON body and the record ids it returns, for the audit log.
     """
 
     def __init__(self, max_bytes: int = PAGE_CACHE_BYTES) -> None:
@@ -123,10 +123,9 @@ def cluster_detail(item: RegistryItem, store: GraphStore, full: bool) -> dict[st
     member_ids = [str(m["customer_id"]) for m in item.body["members"]]
 
     # 1. Identifiers of the members.
-    rows = store.customer_identifiers(member_ids)
     carriers: dict[tuple[str, str], dict[str, str]] = {}
-    for row in rows.to_dict("records"):
-        carriers.setdefault((str(row["kind"]), str(row["key"])), {})[str(row["customer_id"])] = str(row["value"])
+    for row in store.customer_identifiers(member_ids):
+        carriers.setdefault((row.kind, row.key), {})[row.customer_id] = row.value
 
     # 2. Evidence matched to full keys.
     shared_keys: set[tuple[str, str]] = set()

@@ -56,16 +56,16 @@ from graph.store import (
     AGENT_SUMMARY_COLUMNS,
     CARRIER_COLUMNS,
     CUSTOMER_DETAIL_COLUMNS,
-    CUSTOMER_IDENTIFIER_COLUMNS,
     CUSTOMER_IDENTITY_COLUMNS,
-    IDENTIFIER_OWNER_COLUMNS,
     MEMBER_POLICY_COLUMNS,
     POLICY_PARTY_COLUMNS,
     PREMIUM_PAYER_COLUMNS,
     SHARED_COLUMNS,
     VERIFIED_COMPLAINT_COLUMNS,
+    CustomerIdentifier,
     GraphCounts,
     GraphStore,
+    IdentifierOwner,
     ProgressCallback,
     SharedIdentifiers,
     tidy_frame,
@@ -337,18 +337,18 @@ RETURN collect([c.customer_id, c.name, c.gender, c.birth_date, c.id_type]) AS ro
 IDENTIFIER_OWNERS: LiteralString = """
 MATCH (i:Identifier {uid: $uid})<-[r:HAS_PHONE|HAS_BANK_ACCOUNT|HAS_ADDRESS|HAS_EMAIL|HAS_IDENTIFIER]-(o)
 WHERE o:Customer OR o:Agent OR o:AgentContact
-RETURN CASE WHEN o:Customer THEN 'customer' WHEN o:Agent THEN 'agent' ELSE 'agent_contact' END AS owner_type,
-       CASE WHEN o:Customer THEN o.customer_id WHEN o:Agent THEN o.agent_id ELSE o.contact_id END AS owner_id,
-       CASE WHEN o:Customer THEN null ELSE o.agent_id END AS agent_id,
-       CASE WHEN o:AgentContact THEN o.contact_type ELSE null END AS contact_type,
-       r.linkable AS linkable, r.flags AS flags
+RETURN collect([
+  CASE WHEN o:Customer THEN 'customer' WHEN o:Agent THEN 'agent' ELSE 'agent_contact' END,
+  CASE WHEN o:Customer THEN o.customer_id WHEN o:Agent THEN o.agent_id ELSE o.contact_id END,
+  CASE WHEN o:Customer THEN null ELSE o.agent_id END,
+  CASE WHEN o:AgentContact THEN o.contact_type ELSE null END,
+  r.linkable, r.flags]) AS rows
 """
 # The identifiers of the given customers, found through the customer_id constraint's index.
 CUSTOMER_IDENTIFIERS: LiteralString = """
 UNWIND $ids AS id
 MATCH (c:Customer {customer_id: id})-[r:HAS_PHONE|HAS_BANK_ACCOUNT|HAS_ADDRESS|HAS_EMAIL|HAS_IDENTIFIER]->(i:Identifier)
-RETURN c.customer_id AS customer_id, i.kind AS kind, i.key AS key, r.value AS value,
-       r.linkable AS linkable, r.flags AS flags
+RETURN collect([c.customer_id, i.kind, i.key, r.value, r.linkable, r.flags]) AS rows
 """
 
 # --- Authenticity-rule statements --------------------------------------------------
@@ -694,16 +694,20 @@ class Neo4jStore(GraphStore):
         frame = frame.where(frame.notna(), None)
         return frame.sort_values("customer_id", ignore_index=True)
 
-    def identifier_owners(self, kind: str, key: str) -> pd.DataFrame:
+    def identifier_owners(self, kind: str, key: str) -> list[IdentifierOwner]:
         with self._translate_errors("Looking up an identifier's owners in Neo4j"):
-            records = self._read(IDENTIFIER_OWNERS, uid=identifier_uid(kind, key))
-        return _identifier_frame(records, IDENTIFIER_OWNER_COLUMNS, ["owner_type", "owner_id"])
+            rows = self._read_rows(IDENTIFIER_OWNERS, uid=identifier_uid(kind, key))
+        owners = [IdentifierOwner(owner_type, owner_id, agent_id, contact_type, bool(linkable), flags or "")
+                  for owner_type, owner_id, agent_id, contact_type, linkable, flags in rows]
+        return sorted(owners, key=lambda owner: (owner.owner_type, owner.owner_id))
 
-    def customer_identifiers(self, customer_ids: Sequence[str]) -> pd.DataFrame:
+    def customer_identifiers(self, customer_ids: Sequence[str]) -> list[CustomerIdentifier]:
         ids = list(dict.fromkeys(str(c) for c in customer_ids))
         with self._translate_errors("Reading customer identifiers from Neo4j"):
-            records = self._read(CUSTOMER_IDENTIFIERS, ids=ids)
-        return _identifier_frame(records, CUSTOMER_IDENTIFIER_COLUMNS, ["customer_id", "kind", "key"])
+            rows = self._read_rows(CUSTOMER_IDENTIFIERS, ids=ids)
+        identifiers = [CustomerIdentifier(customer_id, kind, key, value or "", bool(linkable), flags or "")
+                       for customer_id, kind, key, value, linkable, flags in rows]
+        return sorted(identifiers, key=lambda row: (row.customer_id, row.kind, row.key))
 
     # --- Queries of the authenticity rules (graph.rules) ---
 
@@ -758,12 +762,6 @@ class Neo4jStore(GraphStore):
                 row["role"] = None if relationship is None else _ROLES_BY_RELATIONSHIP[str(relationship)]
             rows.append(row)
         return tidy_frame(pd.DataFrame(rows, columns=columns), columns, keys)
-
-
-def _identifier_frame(records: list[dict[str, Any]], columns: list[str], keys: list[str]) -> pd.DataFrame:
-    """Return identifier records as a frame with ``linkable`` as bool and ``flags`` as text, sorted by ``keys``."""
-    rows = [{**r, "linkable": bool(r["linkable"]), "flags": str(r["flags"] or "")} for r in records]
-    return tidy_frame(pd.DataFrame.from_records(rows, columns=columns), columns, keys)
 
 
 # --- Row preparation -------------------------------------------------------------

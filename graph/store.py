@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -48,10 +49,33 @@ AGENT_SUMMARY_COLUMNS = ["agent_id", "name", "agent_type", "agency_id"]
 AGENT_SALE_COLUMNS = [
     "agent_id", "policy_no", "product_name", "channel", "application_date", "signed_date", "customer_id", "role",
 ]
-# Columns of the frames the HTTP API reads for one request: ``linkable`` is
-# bool, ``flags`` comma-separated codes ("" when none).
-IDENTIFIER_OWNER_COLUMNS = ["owner_type", "owner_id", "agent_id", "contact_type", "linkable", "flags"]
-CUSTOMER_IDENTIFIER_COLUMNS = ["customer_id", "kind", "key", "value", "linkable", "flags"]
+
+
+class IdentifierOwner(NamedTuple):
+    """A customer, agent or agent contact that carries an identifier; one row of ``identifier_owners``.
+
+    ``agent_id`` is the agent itself for an agent, the contact's agent for an
+    agent contact, and None for a customer. ``contact_type`` is set for agent
+    contacts only. ``flags`` contains comma-separated codes, "" when none.
+    """
+
+    owner_type: str
+    owner_id: str
+    agent_id: str | None
+    contact_type: str | None
+    linkable: bool
+    flags: str
+
+
+class CustomerIdentifier(NamedTuple):
+    """One identifier of a customer, with the cell text as read; one row of ``customer_identifiers``."""
+
+    customer_id: str
+    kind: str
+    key: str
+    value: str
+    linkable: bool
+    flags: str
 
 
 def tidy_frame(frame: pd.DataFrame, columns: list[str], keys: list[str]) -> pd.DataFrame:
@@ -105,6 +129,19 @@ class GraphStore(ABC):
     """A graph of customers, policies, agents and identifiers (see ``graph.model``)."""
 
     name: str
+    # True when the API lookups below run in this process's memory without I/O, so that the HTTP API may call
+    # them on its event loop; False sends them to the thread pool, as a network round trip needs.
+    lookups_in_memory: bool = False
+
+    @property
+    def data_version(self) -> int | None:
+        """A number that changes whenever this store's data changes, or None when the store cannot tell.
+
+        The HTTP API caches responses built from the store under this
+        number. A server store returns None, because other processes can
+        load into it.
+        """
+        return None
 
     @abstractmethod
     def load(self, dataset: Dataset, progress: ProgressCallback | None = None) -> None:
@@ -213,24 +250,25 @@ class GraphStore(ABC):
         policy, customer and role.
         """
 
-    # The methods below serve the HTTP API, one request at a time, so each
-    # reads through an index on its lookup key instead of scanning the graph.
+    # The methods below serve the HTTP API, one request at a time. Each reads
+    # through an index on its lookup key instead of scanning the graph, and
+    # returns tuples, because building a frame costs milliseconds per call.
 
-    def identifier_owners(self, kind: str, key: str) -> pd.DataFrame:
-        """Return every customer, agent and agent contact that carries one identifier (``IDENTIFIER_OWNER_COLUMNS``).
+    def prepare_lookups(self) -> None:  # noqa: B027  (optional hook: a store without lookup indexes needs none)
+        """Build whatever the lookups below need, so that the first request does not wait for it."""
+
+    def identifier_owners(self, kind: str, key: str) -> list[IdentifierOwner]:
+        """Return every customer, agent and agent contact that carries one identifier.
 
         ``key`` is the normalised key that ``loaders.normalise`` gives, such as
         ``+8613912345678``. ``owner_type`` is ``customer``, ``agent`` or
-        ``agent_contact``. ``agent_id`` is the agent itself for an agent, the
-        contact's agent for an agent contact, and None for a customer;
-        ``contact_type`` is set for agent contacts only. A premium account is
-        not an owner's identifier and is not returned. Sorted by owner type
-        and owner id.
+        ``agent_contact``. A premium account is not an owner's identifier and
+        is not returned. Sorted by owner type and owner id.
         """
         raise self._not_implemented("identifier_owners")
 
-    def customer_identifiers(self, customer_ids: Sequence[str]) -> pd.DataFrame:
-        """Return the identifiers of the given customers (``CUSTOMER_IDENTIFIER_COLUMNS``).
+    def customer_identifiers(self, customer_ids: Sequence[str]) -> list[CustomerIdentifier]:
+        """Return the identifiers of the given customers.
 
         One row per (customer, kind, key), with the cell text as read in
         ``value``. Sorted by customer, kind and key.
