@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -114,6 +115,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Built before the first request, which would otherwise wait seconds for it on a large store.
+        await run_in_threadpool(graph_store.prepare_lookups)
         logger.info("kycgraph API started with the %s store, state in %s", graph_store.name, context.state.path)
         yield
         if owns_store:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from api.metrics import Metrics
 from api.state import StateDB
 from api.views import PageCache
 from graph.store import GraphStore
 from kycgraph.settings import Settings
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -28,6 +33,17 @@ class AppContext:
     store: GraphStore
     metrics: Metrics
     pages: PageCache = field(default_factory=PageCache)
+
+    async def call_store(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Call a function that reads the store, and return its result.
+
+        The call runs on the event loop when the store's lookups are in
+        memory, else in the thread pool, so that a network round trip never
+        holds up the loop.
+        """
+        if self.store.lookups_in_memory:
+            return function(*args, **kwargs)
+        return await run_in_threadpool(function, *args, **kwargs)
 
 
 # Dependencies that do not block are async, because FastAPI runs each sync dependency in the thread pool and

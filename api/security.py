@@ -3,7 +3,8 @@
 Every ``/v1`` route depends on :func:`require` with one permission from
 :mod:`api.permissions`; that dependency is the only place where a request is
 let in or turned away. A turned-away request with a valid key is audited as
-``denied``. A route that returns data calls :func:`record_access` before it
+``denied``. A route that returns data calls :func:`record_access` (from the
+thread pool) or :func:`record_access_async` (on the event loop) before it
 returns, so no data leaves without an audit entry.
 """
 
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import AppContext, ContextDep
@@ -72,7 +72,7 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
 
     # Async, so that the check runs on the event loop instead of a thread-pool hand-off per request. The key
     # lookup is one primary-key read of the local state database in WAL mode, where readers never wait for
-    # writers. The audit write of a denial waits for a commit, so it runs in the thread pool.
+    # writers.
     async def dependency(
         request: Request,
         context: ContextDep,
@@ -82,7 +82,7 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
         key = authenticate(context, bearer, header_key)
         principal = Principal(key)
         if not is_allowed(key.role, permission):
-            await run_in_threadpool(record_access, context, request, principal, [], outcome="denied")
+            await record_access_async(context, request, principal, [], outcome="denied")
             logger.warning("key %s with role %s denied %s %s", key.key_id, key.role, request.method,
                            request.url.path)
             raise ApiError("forbidden")
@@ -100,16 +100,37 @@ def record_access(
     outcome: str = "allowed",
     query: dict[str, Any] | None = None,
 ) -> None:
-    """Append the audit entry of one request: who, which route and query, which record ids it returned.
+    """Append the audit entry of one request and block until it is committed.
 
-    ``query`` defaults to the request's query parameters; routes that take a
+    The entry records who called, which route with which query, and which
+    record ids the request returned. ``query`` defaults to the request's query parameters; routes that take a
     body pass a summary of it without personal values.
     """
-    context.state.append_audit(
-        key=principal.key if principal else None,
-        method=request.method,
-        route=route_template(request),
-        query=dict(request.query_params) if query is None else query,
-        outcome=outcome,
-        record_ids=record_ids,
-    )
+    context.state.append_audit(**_audit_fields(request, principal, record_ids, outcome, query))
+
+
+async def record_access_async(
+    context: AppContext,
+    request: Request,
+    principal: Principal | None,
+    record_ids: Sequence[str],
+    *,
+    outcome: str = "allowed",
+    query: dict[str, Any] | None = None,
+) -> None:
+    """Append the audit entry of one request as :func:`record_access` does, for routes on the event loop."""
+    await context.state.append_audit_async(**_audit_fields(request, principal, record_ids, outcome, query))
+
+
+def _audit_fields(
+    request: Request, principal: Principal | None, record_ids: Sequence[str], outcome: str,
+    query: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "key": principal.key if principal else None,
+        "method": request.method,
+        "route": route_template(request),
+        "query": dict(request.query_params) if query is None else query,
+        "outcome": outcome,
+        "record_ids": record_ids,
+    }

@@ -10,9 +10,9 @@ queries.
   whole token is stored, so a lost token cannot be recovered, only revoked.
 - **Audit log.** Append-only: the code has no UPDATE or DELETE of it, and
   triggers make SQLite raise on any attempt. Entries appended by concurrent
-  requests are committed together (group commit), so that one fsync serves
-  many requests; each call still returns only after its own entry is
-  committed.
+  requests are committed together by one writer thread (group commit, see
+  :mod:`api.audit_log`), so that one fsync serves many requests; each call
+  still returns only after its own entry is committed.
 - **Results registry.** :meth:`StateDB.publish_results` stores each detection
   run's clusters and findings by their stable ids with a hash of their
   content. An item that is new, changed, or gone from the run (then marked
@@ -39,6 +39,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from api.audit_log import AuditWriter
 from api.permissions import ROLES
 from graph.rules.findings import Finding
 from graph.rules.shared_contacts import Cluster, HubValue
@@ -175,16 +176,6 @@ class AuditEntry:
     record_ids: list[str]
 
 
-@dataclass
-class _PendingAudit:
-    """An audit entry's column values, waiting for the group commit, and the commit's outcome."""
-
-    values: tuple[Any, ...]
-    entry_id: int = 0
-    error: Exception | None = None
-    done: bool = False
-
-
 @dataclass(frozen=True)
 class RegistryItem:
     """A cluster or finding as the registry holds it: its JSON body and its change history."""
@@ -302,6 +293,23 @@ def content_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _audit_values(
+    key: ApiKey | None, method: str, route: str, query: dict[str, Any], outcome: str, record_ids: Sequence[str]
+) -> tuple[Any, ...]:
+    """Return the column values of an audit entry stamped now, in the order of the audit_log INSERT."""
+    return (
+        datetime.now(UTC).isoformat(timespec="milliseconds"),
+        key.key_id if key else None,
+        key.name if key else None,
+        key.role if key else None,
+        method,
+        route,
+        json.dumps(query, ensure_ascii=False, sort_keys=True, default=str),
+        outcome,
+        json.dumps(list(record_ids), ensure_ascii=False),
+    )
+
+
 def _iso_or_none(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
@@ -329,10 +337,7 @@ class StateDB:
         self.path = Path(state_dir) / STATE_FILE
         self._schema_ready = False
         self._local = threading.local()
-        # Group commit of audit entries: the queue and the committing flag are guarded by the condition's lock.
-        self._audit_changed = threading.Condition()
-        self._audit_queue: list[_PendingAudit] = []
-        self._audit_committing = False
+        self._audit_writer = AuditWriter(self._insert_audit_batch)
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -442,64 +447,53 @@ class StateDB:
         outcome: str,
         record_ids: Sequence[str],
     ) -> int:
-        """Append one audit entry, wait until it is committed, and return its id.
+        """Append one audit entry, block until it is committed, and return its id.
 
-        There is no way to change or delete an entry. Calls from concurrent
-        threads are committed together: the first caller that finds no
-        commit running commits every queued entry in one transaction, and
-        the others wait for it.
+        There is no way to change or delete an entry. Entries from concurrent
+        callers are committed together in one transaction.
 
         Raises:
             StateError: the transaction that held this entry failed (the
                 entry is not written); the SQLite error is its cause.
         """
-        pending = _PendingAudit((
-            datetime.now(UTC).isoformat(timespec="milliseconds"),
-            key.key_id if key else None,
-            key.name if key else None,
-            key.role if key else None,
-            method,
-            route,
-            json.dumps(query, ensure_ascii=False, sort_keys=True, default=str),
-            outcome,
-            json.dumps(list(record_ids), ensure_ascii=False),
-        ))
-        with self._audit_changed:
-            self._audit_queue.append(pending)
-            while self._audit_committing and not pending.done:
-                self._audit_changed.wait()
-            if not pending.done:
-                batch, self._audit_queue = self._audit_queue, []
-                self._audit_committing = True
-        if not pending.done:
-            self._commit_audit(batch)
-        if pending.error is not None:
-            raise StateError(f"writing the audit log failed: {pending.error}") from pending.error
-        return pending.entry_id
-
-    def _commit_audit(self, batch: list[_PendingAudit]) -> None:
-        # Until the commit returns, the entries count as failed, also when a BaseException interrupts it.
-        error: Exception | None = StateError("the audit commit was interrupted")
+        values = _audit_values(key, method, route, query, outcome, record_ids)
         try:
-            with self._write_transaction() as connection:
-                for entry in batch:
-                    cursor = connection.execute(
-                        "INSERT INTO audit_log (at, key_id, key_name, role, method, route, query, outcome, "
-                        "record_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        entry.values,
-                    )
-                    entry.entry_id = int(cursor.lastrowid or 0)
-            error = None
+            return self._audit_writer.append(values)
         except Exception as exc:
-            logger.error("writing %d audit entries failed: %s", len(batch), exc)
-            error = exc
-        finally:
-            with self._audit_changed:
-                for entry in batch:
-                    entry.error = error
-                    entry.done = True
-                self._audit_committing = False
-                self._audit_changed.notify_all()
+            raise StateError(f"writing the audit log failed: {exc}") from exc
+
+    async def append_audit_async(
+        self,
+        *,
+        key: ApiKey | None,
+        method: str,
+        route: str,
+        query: dict[str, Any],
+        outcome: str,
+        record_ids: Sequence[str],
+    ) -> int:
+        """Append one audit entry as :meth:`append_audit` does, waiting without blocking the event loop.
+
+        Raises:
+            StateError: the transaction that held this entry failed (the
+                entry is not written); the SQLite error is its cause.
+        """
+        values = _audit_values(key, method, route, query, outcome, record_ids)
+        try:
+            return await self._audit_writer.append_async(values)
+        except Exception as exc:
+            raise StateError(f"writing the audit log failed: {exc}") from exc
+
+    def _insert_audit_batch(self, batch: Sequence[tuple[Any, ...]]) -> list[int]:
+        with self._write_transaction() as connection:
+            return [
+                int(connection.execute(
+                    "INSERT INTO audit_log (at, key_id, key_name, role, method, route, query, outcome, "
+                    "record_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    values,
+                ).lastrowid or 0)
+                for values in batch
+            ]
 
     def read_audit(
         self, *, after: int = 0, limit: int = 100, key_id: str | None = None, route: str | None = None

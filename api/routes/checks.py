@@ -10,7 +10,7 @@ from api.deps import ContextDep
 from api.entry_check import check_entry
 from api.errors import request_language
 from api.schemas import EntryCheckIn, EntryCheckOut, ProblemOut
-from api.security import Principal, record_access, require
+from api.security import Principal, record_access_async, require
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
 
@@ -19,17 +19,18 @@ router = APIRouter(prefix="/v1/checks", tags=["checks"])
     "/entry", response_model=EntryCheckOut, summary="Check a proposal form before it is accepted",
     responses={code: {"model": ProblemOut} for code in (401, 403, 413, 422, 503)},
 )
-def check_proposal(
+async def check_proposal(
     request: Request,
     context: ContextDep,
     principal: Annotated[Principal, Depends(require("checks:entry"))],
     form: EntryCheckIn,
 ) -> dict[str, Any]:
     """Completeness, the resident-ID check, and whether the phone, bank account or address is someone else's."""
-    body, revealed = check_entry(form, context.store, context.settings, full=principal.full_view,
-                                 lang=request_language(request))
+    body, revealed = await context.call_store(check_entry, form, context.store, context.settings,
+                                              full=principal.full_view, lang=request_language(request))
     # The audit query names the fields sent, never their values.
     sent = {role: sorted(k for k, v in party.model_dump().items() if v is not None)
             for role, party in (("policyholder", form.policyholder), ("insured", form.insured)) if party}
-    record_access(context, request, principal, revealed, query={"fields": sent, "agent_id": form.agent_id})
+    await record_access_async(context, request, principal, revealed,
+                              query={"fields": sent, "agent_id": form.agent_id})
     return body

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from api.deps import ContextDep, CursorQuery, LimitDep, SinceQuery
 from api.errors import ApiError
 from api.schemas import ClusterDetail, ClusterPage, ProblemOut
-from api.security import Principal, record_access, require
+from api.security import Principal, record_access_async, require
 from api.state import SQLITE_MAX_INTEGER, ClusterFilters
 from api.views import cluster_detail, cluster_out
 
@@ -24,7 +24,7 @@ KindQuery = Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="
 
 
 @router.get("", response_model=ClusterPage, responses=_ERRORS, summary="List shared-contact clusters")
-def list_clusters(
+async def list_clusters(
     request: Request,
     context: ContextDep,
     principal: ReaderDep,
@@ -43,6 +43,9 @@ def list_clusters(
 
     Pages are encoded once per registry version and served from the app's
     page cache after that; each request is still authorised and audited.
+    The route runs on the event loop. It reads the local state database in
+    WAL mode, where readers do not wait for the writer, and awaits its audit
+    entry's commit.
     """
     if cursor is not None and since is not None:
         raise ApiError("cursor_with_since")
@@ -60,7 +63,7 @@ def list_clusters(
         cached = (body, [item.item_id for item in page.items])
         context.pages.put(key, *cached)
     body, record_ids = cached
-    record_access(context, request, principal, record_ids)
+    await record_access_async(context, request, principal, record_ids)
     return Response(body, media_type="application/json")
 
 
@@ -69,17 +72,31 @@ def list_clusters(
     responses={**_ERRORS, 404: _ERRORS[400], 503: _ERRORS[400]},
     summary="One cluster with members, policies, agents, evidence and a graph to draw",
 )
-def get_cluster(
+async def get_cluster(
     request: Request,
     context: ContextDep,
     principal: ReaderDep,
     cluster_id: Annotated[str, Path(max_length=64)],
-) -> dict[str, Any]:
-    """Reads the members' identifiers from the live graph store, so it returns 503 while the store is down."""
-    item = context.state.get_cluster(cluster_id)
-    if item is None:
-        record_access(context, request, principal, [], outcome="not_found")
-        raise ApiError("cluster_not_found")
-    body = cluster_detail(item, context.store, principal.full_view)
-    record_access(context, request, principal, [cluster_id, *[m["customer_id"] for m in body["members"]]])
-    return body
+) -> Response:
+    """Reads the members' identifiers from the live graph store, so it returns 503 while the store is down.
+
+    With a store that reports a data version (the embedded one), each body
+    is cached under the registry and store versions, like the list pages.
+    A Neo4j store reports none, so it is read on every request.
+    """
+    store_version = context.store.data_version
+    key = ("cluster", context.state.last_sequence(), store_version, cluster_id, principal.full_view)
+    cached = context.pages.get(key) if store_version is not None else None
+    if cached is None:
+        item = context.state.get_cluster(cluster_id)
+        if item is None:
+            await record_access_async(context, request, principal, [], outcome="not_found")
+            raise ApiError("cluster_not_found")
+        detail = await context.call_store(cluster_detail, item, context.store, principal.full_view)
+        cached = (ClusterDetail.model_validate(detail).model_dump_json().encode(),
+                  [cluster_id, *[m["customer_id"] for m in detail["members"]]])
+        if store_version is not None:
+            context.pages.put(key, *cached)
+    body, record_ids = cached
+    await record_access_async(context, request, principal, record_ids)
+    return Response(body, media_type="application/json")

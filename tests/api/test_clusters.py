@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+import pytest
+
+from graph.model import IDENTIFIER_COLUMNS, Dataset
+from graph.rules.shared_contacts import shared_contact_clusters
+
 if TYPE_CHECKING:
-    from conftest import Served
+    from conftest import Served, ServeFactory
 
 # The sample's phone_ring_formats case: four customers on one mobile written four ways.
 RING_PHONE = "+8613982206610"
@@ -133,3 +139,26 @@ def test_rechecks_and_substitutions(served: Served) -> None:
     assert by_agent["4476907038"]["owners"] == ["agent"]
     assert by_agent["4476907038"]["customer_ids"] == ["0056108361"]
     assert by_agent["4468317905"]["owners"] == ["relative"]
+
+
+@pytest.mark.parametrize("kind", ["networkx", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def test_cluster_detail_follows_a_reload(kind: str, served_empty: ServeFactory, sample_dataset: Dataset) -> None:
+    # The embedded store's detail bodies are cached, and a load must not leave an old body in use.
+    served = served_empty(kind)
+    served.store.load(sample_dataset)
+    result = shared_contact_clusters(served.store, link_kinds=served.settings.link_kinds)
+    served.state.publish_results(result.clusters, [], result.hub_values)
+    cluster_id = _ring_cluster(served)["cluster_id"]
+
+    def member_emails() -> list[str]:
+        body = served.client.get(f"/v1/clusters/{cluster_id}", headers=served.headers("case-system")).json()
+        [member] = [m for m in body["members"] if m["customer_id"] == RING_MEMBERS[0]]
+        return [i["value"] for i in member["identifiers"] if i["kind"] == "email"]
+
+    before = member_emails()
+    assert "ring.member@example.com" not in before
+    email = {"owner_type": "customer", "owner_id": RING_MEMBERS[0], "kind": "email", "key": "ring.member@example.com",
+             "value": "Ring.Member@example.com", "linkable": True, "flags": "", "source_file": "update.csv",
+             "source_row": 2, "column": "email"}
+    served.store.load(Dataset(identifiers=pd.DataFrame([email], columns=IDENTIFIER_COLUMNS, dtype=object)))
+    assert member_emails() == sorted([*before, "ring.member@example.com"])
