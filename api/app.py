@@ -22,6 +22,7 @@ from api.deps import AppContext
 from api.errors import install_error_handlers, problem_response
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import agents, audit, checks, clusters, findings, hub_values, system, ui
+from api.security import document_api_keys
 from api.state import StateDB
 from graph.store import GraphStore
 from kycgraph.settings import Settings
@@ -69,7 +70,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await problem_response(Request(scope), "body_too_large")(scope, receive, send)
             return
@@ -144,9 +145,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
 
-    for router in (system.router, clusters.router, findings.router, agents.router, hub_values.router,
-                   checks.router, audit.router, ui.router):
+    routers = (system.router, clusters.router, findings.router, agents.router, hub_values.router, checks.router,
+               audit.router, ui.router)
+    for router in routers:
         app.include_router(router)
+    document_api_keys(app, routers)
     return app
 
 

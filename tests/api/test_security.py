@@ -95,3 +95,11 @@ def test_key_stored_only_as_hash(served: Served) -> None:
         stored = [row[0] for row in connection.execute("SELECT token_sha256 FROM api_keys")]
     for token in served.tokens.values():
         assert token not in stored
+
+
+def test_openapi_lists_key_schemes(served: Served) -> None:
+    document = served.client.get("/openapi.json").json()
+    assert set(document["components"]["securitySchemes"]) == {"HTTPBearer", "APIKeyHeader"}
+    operations = [(path, op) for path, item in document["paths"].items() for op in item.values()]
+    keyed = [path for path, op in operations if op.get("security") == [{"HTTPBearer": []}, {"APIKeyHeader": []}]]
+    assert sorted(keyed) == sorted(path for path, _ in operations if path.startswith("/v1/") or path == "/metrics")
