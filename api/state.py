@@ -353,6 +353,8 @@ class StateDB:
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             connection.row_factory = sqlite3.Row
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # Set, not left to the build's default: an audit entry must be on disk before its response leaves.
+            connection.execute("PRAGMA synchronous = FULL")
             if not self._schema_ready:
                 connection.execute("PRAGMA journal_mode = WAL")
                 connection.executescript(_SCHEMA)
