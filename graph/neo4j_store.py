@@ -9,12 +9,12 @@ adding an ``Eager`` operator, which would hold a whole batch in memory.
 Labels and relationship types cannot be query parameters, so each label or
 type from the closed set in :mod:`graph.model` has its own statement.
 
-A reloaded policy replaces its ``SOLD`` and ``PAID_FROM`` relationships, as
-the networkx store replaces the row. Before they are merged, a correction
-statement per batch deletes those whose agent or account differs from the
-row's, and the account nodes that nothing refers to any more. Corrections are
-statements of their own because Neo4j 5.26 plans ``MATCH ... DELETE`` with an
-``Eager`` operator.
+A reloaded policy replaces its ``SOLD`` and ``PAID_FROM`` relationships, and
+a reloaded complaint its ``AGAINST`` relationship, as the networkx store
+replaces the row. Before they are merged, a correction statement per batch
+deletes those whose agent or account differs from the row's, and the account
+nodes that nothing refers to any more. Corrections are statements of their own
+because Neo4j 5.26 plans ``MATCH ... DELETE`` with an ``Eager`` operator.
 
 Each batch runs in a managed transaction (``Session.execute_write``), so the
 driver retries transient errors such as a lost connection or a deadlock.
@@ -263,6 +263,9 @@ def _delete_stale_agent_link(pattern: LiteralString) -> LiteralString:
 
 
 DELETE_STALE_SOLD = _delete_stale_agent_link("(:Policy {policy_no: row.policy_no})<-[r:SOLD]-(agent:Agent)")
+DELETE_STALE_AGAINST = _delete_stale_agent_link(
+    "(:Complaint {complaint_id: row.complaint_id})-[r:AGAINST]->(agent:Agent)"
+)
 # Delete a policy's PAID_FROM relationships to an account other than the
 # row's uid, then the old account nodes that nothing refers to any more: no
 # relationship, and no `linkable`, which only identifier rows set. The
@@ -281,7 +284,7 @@ CALL (account) {
 RETURN sum(deleted) AS deleted
 """
 # Every correction statement load() may run, for plan checks.
-DELETE_STALE_STATEMENTS: tuple[LiteralString, ...] = (DELETE_STALE_SOLD, DELETE_STALE_PAID_FROM)
+DELETE_STALE_STATEMENTS: tuple[LiteralString, ...] = (DELETE_STALE_SOLD, DELETE_STALE_PAID_FROM, DELETE_STALE_AGAINST)
 
 # Every MERGE statement load() may run, for the check that none plans an Eager.
 LOAD_STATEMENTS: tuple[LiteralString, ...] = (
@@ -914,10 +917,12 @@ def _rule_steps(dataset: Dataset) -> list[_LoadStep]:
         for row in _records(exceptions, PAYER_EXCEPTION_COLUMNS)
     ]
     exempts = [{"exception_id": row["exception_id"], "policy_no": row["policy_no"]} for row in exception_rows]
+    against_rows = _records(complaints, ["complaint_id", "agent_id"])
     return [
         _LoadStep("complaints", MERGE_COMPLAINTS, _records(complaints, COMPLAINT_COLUMNS)),
         _LoadStep("payer exceptions", MERGE_PAYER_EXCEPTIONS, exception_rows),
-        _LoadStep("AGAINST", MERGE_AGAINST, _records(complaints, ["complaint_id", "agent_id"])),
+        _LoadStep("stale AGAINST", DELETE_STALE_AGAINST, against_rows, deletes=True),
+        _LoadStep("AGAINST", MERGE_AGAINST, against_rows),
         _LoadStep("EXEMPTS", MERGE_EXEMPTS, exempts),
     ]
 

@@ -2,7 +2,8 @@
 
 A reloaded row replaces the row with the same key, so a policy loaded again
 with another agent or premium account is sold by the new agent and paid from
-the new account only.
+the new account only, and a complaint loaded again against another agent is
+against the new agent only.
 """
 
 from __future__ import annotations
@@ -107,3 +108,16 @@ def test_store_reload_keeps_customer_account(load_tables: LoadTables) -> None:
     assert counts.relationships["PAID_FROM"] == 2
     assert counts.relationships["HAS_BANK_ACCOUNT"] == 1
     assert counts.nodes["BankAccount"] == 3  # C1 still carries the old account
+
+
+def complaint(agent_id: str) -> str:
+    return f"T1,{agent_id},P1,2026-05-02,销售误导,是,2026-06-01"
+
+
+def test_store_reload_replaces_complaint_agent(load_tables: LoadTables) -> None:
+    tables = export(policy("P1", "A1", OLD_ACCOUNT), policy("P2", "A1", OTHER_ACCOUNT))
+    load_tables({**tables, "complaints": [complaint("A1")]})
+    store = load_tables({**tables, "complaints": [complaint("A2")]})
+    complaints = store.verified_complaints()
+    assert list(zip(complaints["complaint_id"], complaints["agent_id"], strict=True)) == [("T1", "A2")]
+
