@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 import pandas as pd
-from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationDisabledClassification
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 from neo4j.time import Date, DateTime, Time
 
@@ -532,8 +532,17 @@ class Neo4jStore(GraphStore):
         self.user = user
         self.database = database
         self.batch_size = batch_size
+        # Neo4j 5.26 sends an UNRECOGNIZED warning for each label, relationship
+        # type or property key that a query names and the database has never
+        # stored. The store's fixed queries name the whole model, so a database
+        # that never held agents or complaints would log warnings on every read.
+        # Other notifications, such as deprecations, still reach the
+        # neo4j.notifications logger.
         self._driver: Driver = GraphDatabase.driver(
-            uri, auth=(user, password), max_transaction_retry_time=max_transaction_retry_time
+            uri,
+            auth=(user, password),
+            max_transaction_retry_time=max_transaction_retry_time,
+            notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED],
         )
         self._schema_ready = False
 

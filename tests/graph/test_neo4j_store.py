@@ -6,6 +6,7 @@ The test that stops and starts the local server also needs ``KYCGRAPH_NEO4J_CTL=
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import threading
@@ -468,6 +469,47 @@ def test_neo4j_store_reload_rerun_after_failure(store: Neo4jStore, small_batch_s
             small_batch_store.load(reassigned_policies(), progress=fail)
         small_batch_store.load(reassigned_policies())
         assert_sales_match(store, reference)
+
+
+# Names that no load creates, so the server reports each as unknown.
+UNKNOWN_NAMES_QUERY = "MATCH (n:NeverLoaded)-[:NEVER_LOADED]->() WHERE n.never_loaded = 1 RETURN count(n) AS n"
+# id() is deprecated in Neo4j 5 in favour of elementId(), so the server sends a DEPRECATION warning.
+DEPRECATED_QUERY = "MATCH (n) WHERE id(n) = -1 RETURN count(n) AS n"
+
+
+def notification_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == "neo4j.notifications"]
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_unknown_names_not_logged(store: Neo4jStore, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="neo4j.notifications")
+    reads = [
+        store.counts, store.customer_identities, store.policy_parties, store.agent_policyholders,
+        store.premium_payers, store.verified_complaints, store.agents,
+        lambda: store.agent_sales(["A1"]),
+        lambda: store.agent_identifier_matches(["phone", "address"]),
+        lambda: store.shared_identifiers(["phone", "bank_account"], 20),
+        lambda: store.identifier_owners("phone", phone(1)),
+        lambda: store.customer_identifiers(["C01"]),
+    ]
+    for read in reads:
+        read()
+    # Neo4j keeps a name after its last node is deleted, so the reads above
+    # find every name on a server that ever held data. This query's names
+    # are unknown on every server.
+    store._read(UNKNOWN_NAMES_QUERY)
+    messages = [record.getMessage() for record in notification_records(caplog)]
+    assert [message for message in messages if "UNRECOGNIZED" in message] == []
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_deprecation_still_logged(store: Neo4jStore, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="neo4j.notifications")
+    store._read(DEPRECATED_QUERY)
+    records = notification_records(caplog)
+    assert [record.levelname for record in records] == ["WARNING"]
+    assert "DEPRECATION" in records[0].getMessage()
 
 
 @pytest.mark.neo4j
