@@ -1,7 +1,7 @@
 """The Neo4j store: the production graph store, on a Neo4j 5 server.
 
 A load merges a :class:`~graph.model.Dataset` in batches of ``UNWIND $rows``
-(``Settings.neo4j_batch_size`` rows per transaction). Every load statement is
+(``Settings.neo4j_batch_size`` rows per transaction). Every merge statement is
 a constant string with one ``MERGE`` pattern: node statements first, then
 relationship statements that ``MATCH`` both ends and ``MERGE`` the
 relationship between them. One pattern per statement keeps the planner from
@@ -9,17 +9,24 @@ adding an ``Eager`` operator, which would hold a whole batch in memory.
 Labels and relationship types cannot be query parameters, so each label or
 type from the closed set in :mod:`graph.model` has its own statement.
 
+A reloaded policy replaces its ``SOLD`` and ``PAID_FROM`` relationships, and
+a reloaded complaint its ``AGAINST`` relationship, as the networkx store
+replaces the row. Before they are merged, a correction statement per batch
+deletes those whose agent or account differs from the row's, and the account
+nodes that nothing refers to any more. Corrections are statements of their own
+because Neo4j 5.26 plans ``MATCH ... DELETE`` with an ``Eager`` operator.
+
 Each batch runs in a managed transaction (``Session.execute_write``), so the
 driver retries transient errors such as a lost connection or a deadlock.
-Every statement merges by a unique key, so running a load that failed part
-way again completes it, with no duplicate and no lost row.
+Every merge statement merges by a unique key, and a correction deletes only
+what the rows replace, so running a load that failed part way again completes
+it, with no duplicate and no lost row.
 
 For the same data, every query method returns the same frame as
 :class:`~graph.networkx_store.NetworkxStore`: the same columns, rows and
-order, with None for missing values. Two differences remain. A relationship
+order, with None for missing values. One difference remains: a relationship
 row whose end node is missing (a role on a policy that was never loaded) is
-skipped with a warning, and see the TODO at ``MERGE_SOLD`` for reloaded
-policies.
+skipped with a warning.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 import pandas as pd
-from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationDisabledClassification
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 from neo4j.time import Date, DateTime, Time
 
@@ -192,10 +199,6 @@ MERGE_ROLES: dict[str, LiteralString] = {
     "INSURED_OF": _merge_link(_MATCH_CUSTOMER, _MATCH_POLICY_TARGET, "INSURED_OF"),
     "BENEFICIARY_OF": _merge_link(_MATCH_CUSTOMER, _MATCH_POLICY_TARGET, "BENEFICIARY_OF"),
 }
-# TODO: a reloaded policy whose agent or premium account changed keeps its
-# old SOLD or PAID_FROM relationship, where the networkx store replaces the
-# row. Removing them needs MATCH ... DELETE, which Neo4j 5.26 plans with an
-# Eager operator, so it belongs in a separate correction step.
 MERGE_SOLD: LiteralString = _merge_link(_MATCH_AGENT, _MATCH_POLICY_TARGET, "SOLD")
 MERGE_PAID_FROM: LiteralString = _merge_link(
     _MATCH_POLICY_SOURCE, "MATCH (target:Identifier {uid: row.uid})", "PAID_FROM"
@@ -239,7 +242,51 @@ MERGE_EXEMPTS: LiteralString = _merge_link(
     "MATCH (source:PayerException {exception_id: row.exception_id})", _MATCH_POLICY_TARGET, "EXEMPTS"
 )
 
-# Every statement load() may run, for plan checks.
+# --- Correction statements ---------------------------------------------------
+# A reloaded row replaces the relationships of the old row, as the networkx
+# store replaces the whole row. Each statement takes $rows of the load, one per
+# node key, and returns the number of relationships it deleted. It deletes the
+# relationships whose other end differs from the row, and all of them where the
+# row names none. Neo4j 5.26 plans an Eager before each Delete, because a later
+# row could match a relationship that an earlier row deleted. The Eager buffers
+# only the rows that pass the filter: the stale relationships of one batch.
+
+
+def _delete_stale_agent_link(pattern: LiteralString) -> LiteralString:
+    # Delete the relationships `r` in `pattern` between a row's node and an
+    # `agent` whose agent_id is not the row's.
+    return (
+        "UNWIND $rows AS row MATCH " + pattern + " "
+        "WHERE row.agent_id IS NULL OR agent.agent_id <> row.agent_id "
+        "DELETE r RETURN count(*) AS deleted"
+    )
+
+
+DELETE_STALE_SOLD = _delete_stale_agent_link("(:Policy {policy_no: row.policy_no})<-[r:SOLD]-(agent:Agent)")
+DELETE_STALE_AGAINST = _delete_stale_agent_link(
+    "(:Complaint {complaint_id: row.complaint_id})-[r:AGAINST]->(agent:Agent)"
+)
+# Delete a policy's PAID_FROM relationships to an account other than the
+# row's uid, then the old account nodes that nothing refers to any more: no
+# relationship, and no `linkable`, which only identifier rows set. The
+# networkx store counts an account only while a row has it.
+DELETE_STALE_PAID_FROM: LiteralString = """
+UNWIND $rows AS row
+MATCH (:Policy {policy_no: row.policy_no})-[r:PAID_FROM]->(account:Identifier)
+WHERE row.uid IS NULL OR account.uid <> row.uid
+DELETE r
+WITH account, count(*) AS deleted
+CALL (account) {
+  WITH account
+  WHERE account.linkable IS NULL AND NOT EXISTS { (account)--() }
+  DELETE account
+}
+RETURN sum(deleted) AS deleted
+"""
+# Every correction statement load() may run, for plan checks.
+DELETE_STALE_STATEMENTS: tuple[LiteralString, ...] = (DELETE_STALE_SOLD, DELETE_STALE_PAID_FROM, DELETE_STALE_AGAINST)
+
+# Every MERGE statement load() may run, for the check that none plans an Eager.
 LOAD_STATEMENTS: tuple[LiteralString, ...] = (
     MERGE_CUSTOMERS,
     MERGE_POLICIES,
@@ -441,11 +488,16 @@ _ROLES_BY_RELATIONSHIP = {relationship: role for role, relationship in ROLE_RELA
 
 @dataclass(frozen=True)
 class _LoadStep:
-    """One load statement and the rows it merges, sent in batches."""
+    """One load statement and the rows it merges, sent in batches.
+
+    A step with ``deletes`` runs a correction statement, which returns
+    ``deleted`` in place of ``merged``.
+    """
 
     name: str
     statement: LiteralString
     rows: list[dict[str, Any]]
+    deletes: bool = False
 
 
 class Neo4jStore(GraphStore):
@@ -480,8 +532,17 @@ class Neo4jStore(GraphStore):
         self.user = user
         self.database = database
         self.batch_size = batch_size
+        # Neo4j 5.26 sends an UNRECOGNIZED warning for each label, relationship
+        # type or property key that a query names and the database has never
+        # stored. The store's fixed queries name the whole model, so a database
+        # that never held agents or complaints would log warnings on every read.
+        # Other notifications, such as deprecations, still reach the
+        # neo4j.notifications logger.
         self._driver: Driver = GraphDatabase.driver(
-            uri, auth=(user, password), max_transaction_retry_time=max_transaction_retry_time
+            uri,
+            auth=(user, password),
+            max_transaction_retry_time=max_transaction_retry_time,
+            notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED],
         )
         self._schema_ready = False
 
@@ -610,18 +671,23 @@ class Neo4jStore(GraphStore):
             total = sum(math.ceil(len(step.rows) / self.batch_size) for step in steps)
             done = 0
             for step in steps:
-                merged = 0
+                counted = 0
                 for start in range(0, len(step.rows), self.batch_size):
                     batch = step.rows[start:start + self.batch_size]
                     records = self._write(step.statement, rows=batch)
-                    merged += int(records[0]["merged"]) if records else 0
+                    if records:
+                        counted += int(records[0]["deleted"] if step.deletes else records[0]["merged"])
                     done += 1
                     if progress is not None:
                         progress("load", done, total)
-                if merged < len(step.rows):
+                if step.deletes:
+                    if counted:
+                        logger.info("neo4j load step %s: deleted %d relationships that reloaded rows replace",
+                                    step.name, counted)
+                elif counted < len(step.rows):
                     logger.warning(
                         "neo4j load step %s: %d of %d rows merged nothing because an end node is missing",
-                        step.name, len(step.rows) - merged, len(step.rows),
+                        step.name, len(step.rows) - counted, len(step.rows),
                     )
             after = self._count_totals()
         logger.info("neo4j store after load: %d nodes, %d relationships", *after)
@@ -792,6 +858,13 @@ def _load_steps(dataset: Dataset) -> list[_LoadStep]:
     for label, statement in MERGE_IDENTIFIERS.items():
         rows = _records(nodes[nodes["label"] == label], ["uid", "kind", "key", "linkable", "flags"])
         steps.append(_LoadStep(f"{label} nodes", statement, rows))
+    # Stale PAID_FROM relationships go before the premium accounts, because
+    # deleting them deletes old account nodes that this load may merge again.
+    paid_from_rows = [
+        {"policy_no": row["policy_no"], "uid": _premium_account_uid(row["premium_account"])}
+        for row in _records(policies, ["policy_no", "premium_account"])
+    ]
+    steps.append(_LoadStep("stale PAID_FROM", DELETE_STALE_PAID_FROM, paid_from_rows, deletes=True))
     accounts = policies[policies["premium_account"].notna()]
     account_rows = [
         {"uid": identifier_uid("bank_account", key), "kind": "bank_account", "key": key}
@@ -810,12 +883,10 @@ def _load_steps(dataset: Dataset) -> list[_LoadStep]:
     for role, relationship_type in ROLE_RELATIONSHIPS.items():
         rows = _records(roles[roles["role"] == role], ["policy_no", "customer_id"])
         steps.append(_LoadStep(relationship_type, MERGE_ROLES[relationship_type], rows))
-    sold = policies[policies["agent_id"].notna()]
-    steps.append(_LoadStep("SOLD", MERGE_SOLD, _records(sold, ["agent_id", "policy_no"])))
-    paid_from = [
-        {"policy_no": row["policy_no"], "uid": identifier_uid("bank_account", str(row["premium_account"]))}
-        for row in _records(accounts, ["policy_no", "premium_account"])
-    ]
+    sold_rows = _records(policies, ["policy_no", "agent_id"])
+    steps.append(_LoadStep("stale SOLD", DELETE_STALE_SOLD, sold_rows, deletes=True))
+    steps.append(_LoadStep("SOLD", MERGE_SOLD, [row for row in sold_rows if row["agent_id"] is not None]))
+    paid_from = [row for row in paid_from_rows if row["uid"] is not None]
     steps.append(_LoadStep("PAID_FROM", MERGE_PAID_FROM, paid_from))
     with_agent = contacts[contacts["agent_id"].notna()]
     steps.append(_LoadStep("HAS_CONTACT", MERGE_HAS_CONTACT, _records(with_agent, ["agent_id", "contact_id"])))
@@ -853,10 +924,12 @@ def _rule_steps(dataset: Dataset) -> list[_LoadStep]:
         for row in _records(exceptions, PAYER_EXCEPTION_COLUMNS)
     ]
     exempts = [{"exception_id": row["exception_id"], "policy_no": row["policy_no"]} for row in exception_rows]
+    against_rows = _records(complaints, ["complaint_id", "agent_id"])
     return [
         _LoadStep("complaints", MERGE_COMPLAINTS, _records(complaints, COMPLAINT_COLUMNS)),
         _LoadStep("payer exceptions", MERGE_PAYER_EXCEPTIONS, exception_rows),
-        _LoadStep("AGAINST", MERGE_AGAINST, _records(complaints, ["complaint_id", "agent_id"])),
+        _LoadStep("stale AGAINST", DELETE_STALE_AGAINST, against_rows, deletes=True),
+        _LoadStep("AGAINST", MERGE_AGAINST, against_rows),
         _LoadStep("EXEMPTS", MERGE_EXEMPTS, exempts),
     ]
 
@@ -874,6 +947,11 @@ def _identifier_rows(frame: pd.DataFrame) -> pd.DataFrame:
         linkable=rows["linkable"].astype(bool),
         flags=[str(flags or "") for flags in rows["flags"]],
     )
+
+
+def _premium_account_uid(premium_account: object) -> str | None:
+    """Return the uid of a policy's premium account node, or None for a policy without one."""
+    return None if premium_account is None else identifier_uid("bank_account", str(premium_account))
 
 
 def _dedupe(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

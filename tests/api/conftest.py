@@ -19,11 +19,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.permissions import ROLES
+from api.publish import detect_and_publish
 from api.state import PublishSummary, StateDB
 from graph.model import Dataset
 from graph.networkx_store import NetworkxStore
-from graph.rules import run_rules
-from graph.rules.shared_contacts import shared_contact_clusters
 from graph.store import GraphStore
 from kycgraph.settings import Settings
 from loaders.load import load_export
@@ -70,25 +69,9 @@ def open_test_store(kind: str) -> GraphStore:
     return store
 
 
-def _implements_rules(store: GraphStore) -> bool:
-    return type(store).customer_identities is not GraphStore.customer_identities
-
-
-def publish(store: GraphStore, dataset: Dataset, settings: Settings, state: StateDB) -> PublishSummary:
-    """Detect on ``store`` and publish, as ``kycgraph detect`` does.
-
-    TODO: drop the networkx copy once Neo4jStore implements the rule
-    queries (``customer_identities`` and the others); until then the
-    findings of a Neo4j store come from a networkx store of the same
-    dataset, which gives the same findings by design.
-    """
-    clusters = shared_contact_clusters(store, link_kinds=settings.link_kinds, hub_threshold=settings.hub_threshold)
-    rules_store = store
-    if not _implements_rules(store):
-        rules_store = NetworkxStore()
-        rules_store.load(dataset)
-    findings = run_rules(rules_store, settings, AS_OF)
-    return state.publish_results(clusters.clusters, findings, clusters.hub_values)
+def publish(store: GraphStore, settings: Settings, state: StateDB) -> PublishSummary:
+    """Detect on ``store`` as of the sample export's date and publish, as ``kycgraph detect`` does."""
+    return detect_and_publish(store, settings, state, as_of=AS_OF)
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +116,7 @@ def served(
     try:
         store.load(sample_dataset)
         result = serve(store, settings)
-        publish(store, sample_dataset, settings, result.state)
+        publish(store, settings, result.state)
         yield result
     finally:
         if request.param == "neo4j":
@@ -167,7 +150,7 @@ def entry_form() -> dict[str, object]:
     return copy.deepcopy(ENTRY_FORM)
 
 
-Publish = Callable[[GraphStore, Dataset, Settings, StateDB], PublishSummary]
+Publish = Callable[[GraphStore, Settings, StateDB], PublishSummary]
 
 
 @pytest.fixture

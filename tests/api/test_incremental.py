@@ -50,14 +50,14 @@ def test_pull_delivers_each_change_once(
     # 1. A first load without agent contacts and complaints, published and pulled in small pages.
     partial = _without_agent_contacts_and_complaints(sample_dataset)
     served.store.load(partial)
-    publish_run(served.store, partial, served.settings, served.state)
+    publish_run(served.store, served.settings, served.state)
     first, since = _pull(served.client, headers, route, "0", limit=3)
     first_ids = [item[id_field] for item in first]
     assert len(first_ids) == len(set(first_ids))
 
     # 2. The full export adds the relative's phone and the repeat offender's findings.
     served.store.load(sample_dataset)
-    summary = publish_run(served.store, sample_dataset, served.settings, served.state)
+    summary = publish_run(served.store, served.settings, served.state)
     second, _ = _pull(served.client, headers, route, since, limit=3)
     second_ids = [item[id_field] for item in second]
     assert len(second_ids) == len(set(second_ids))
@@ -97,7 +97,7 @@ def test_pull_sees_resolved_item(served_empty: ServeFactory, publish_run: Publis
     served = served_empty("networkx")
     headers = served.headers("case-system")
     served.store.load(sample_dataset)
-    publish_run(served.store, sample_dataset, served.settings, served.state)
+    publish_run(served.store, served.settings, served.state)
     _, since = _pull(served.client, headers, "/v1/findings", "0", limit=100)
 
     # A run without the re-check finding resolves it, and the next pull delivers only that change.

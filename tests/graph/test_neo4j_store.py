@@ -6,6 +6,7 @@ The test that stops and starts the local server also needs ``KYCGRAPH_NEO4J_CTL=
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import threading
@@ -37,6 +38,7 @@ from graph.neo4j_store import (
     AGENT_CONTACT_PROPERTIES,
     AGENT_PROPERTIES,
     CUSTOMER_PROPERTIES,
+    DELETE_STALE_STATEMENTS,
     LOAD_STATEMENTS,
     MERGE_HAS_IDENTIFIER,
     MERGE_IDENTIFIERS,
@@ -249,18 +251,37 @@ def test_neo4j_store_duplicate_account_one_node(store: Neo4jStore) -> None:
 @pytest.mark.neo4j
 def test_neo4j_store_load_plans_have_no_eager(store: Neo4jStore) -> None:
     store.ensure_schema()
+    for statement, operators in _plan_operators(LOAD_STATEMENTS).items():
+        assert "Eager" not in operators, f"{statement}: {operators}"
+        assert {"Merge", "LockingMerge"} & set(operators), f"{statement}: {operators}"
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_correction_eager_after_filter(store: Neo4jStore) -> None:
+    store.ensure_schema()
+    for statement, operators in _plan_operators(DELETE_STALE_STATEMENTS).items():
+        assert "Delete" in operators, f"{statement}: {operators}"
+        assert "Merge" not in operators, f"{statement}: {operators}"
+        # Each Eager reads from a Filter, so it buffers only the relationships to delete.
+        children_of_eager = [operators[i + 1] for i, name in enumerate(operators) if name == "Eager"]
+        assert children_of_eager, f"{statement}: {operators}"
+        assert set(children_of_eager) == {"Filter"}, f"{statement}: {operators}"
+
+
+def _plan_operators(statements: tuple[str, ...]) -> dict[str, list[str]]:
+    """Return the operator names of each statement's plan, parents before children, from EXPLAIN."""
     settings = Settings()
     driver = GraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password))
+    operators: dict[str, list[str]] = {}
     try:
         with driver.session(database=settings.neo4j_database) as session:
-            for statement in LOAD_STATEMENTS:
+            for statement in statements:
                 plan = session.run("EXPLAIN " + statement, rows=[]).consume().plan
                 assert plan is not None, statement
-                operators = _operators(plan)
-                assert "Eager" not in operators, f"{statement}: {operators}"
-                assert {"Merge", "LockingMerge"} & set(operators), f"{statement}: {operators}"
+                operators[statement] = _operators(plan)
     finally:
         driver.close()
+    return operators
 
 
 def _operators(plan: dict[str, Any]) -> list[str]:
@@ -384,6 +405,111 @@ def test_neo4j_store_reload_replaces_properties(store: Neo4jStore) -> None:
     reference.load(corrected)
     assert_frame_equal(store.customer_details(["C01"]), reference.customer_details(["C01"]))
     assert store.customer_details(["C01"]).at[0, "birth_date"] is None
+
+
+def reassigned_policies() -> Dataset:
+    """Return small_dataset()'s policies again: P1 sold by A2 from C04's account, P2 with no agent or
+    account, P3 sold by A1 from account 1."""
+    policies = [
+        {"policy_no": "P1", "product_name": "福寿安康终身寿险", "agent_id": "A2", "channel": "agency",
+         "premium_account": account(4)},
+        {"policy_no": "P2", "product_name": "银保两全", "agent_id": None, "channel": "bancassurance",
+         "premium_account": None},
+        {"policy_no": "P3", "agent_id": "A1", "premium_account": account(1)},
+    ]
+    return Dataset(policies=frame(policies, POLICY_COLUMNS))
+
+
+def assert_sales_match(store: Neo4jStore, reference: NetworkxStore) -> None:
+    """Assert that the store returns the reference's counts and every frame that SOLD or PAID_FROM feeds."""
+    assert store.counts() == reference.counts()
+    assert_same_rows(store.agent_sales(["A1", "A2"]), reference.agent_sales(["A1", "A2"]))
+    assert_same_rows(store.agent_policyholders(), reference.agent_policyholders())
+    kinds = ["phone", "bank_account"]
+    assert_same_rows(store.agent_identifier_matches(kinds), reference.agent_identifier_matches(kinds))
+    assert_same_rows(store.premium_payers(), reference.premium_payers())
+    assert_same_rows(store.shared_identifiers(kinds, 20).shared, reference.shared_identifiers(kinds, 20).shared)
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_reload_replaces_sales(store: Neo4jStore) -> None:
+    dataset = small_dataset()
+    store.load(dataset)
+    store.load(reassigned_policies())
+    reference = networkx_with(dataset)
+    reference.load(reassigned_policies())
+    assert_sales_match(store, reference)
+    sales = store.agent_sales(["A1", "A2"])
+    assert sorted(set(zip(sales["agent_id"], sales["policy_no"], strict=True))) == [("A1", "P3"), ("A2", "P1")]
+    counts = store.counts()
+    assert (counts.relationships["SOLD"], counts.relationships["PAID_FROM"]) == (2, 2)
+    assert counts.nodes["BankAccount"] == 2  # account 2 was P2's only
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_reload_rerun_after_failure(store: Neo4jStore, small_batch_store: Neo4jStore) -> None:
+    dataset = small_dataset()
+    reference = networkx_with(dataset)
+    reference.load(reassigned_policies())
+    calls: list[tuple[str, int, int]] = []
+    store.load(dataset)
+    small_batch_store.load(reassigned_policies(), progress=lambda *call: calls.append(call))
+    total = calls[-1][2]
+
+    # A reload that stops after any batch completes when run again.
+    for fail_at in range(1, total):
+        store.clear()
+        store.load(dataset)
+
+        def fail(_step: str, done: int, _total: int, fail_at: int = fail_at) -> None:
+            if done == fail_at:
+                raise RuntimeError(f"simulated failure after batch {fail_at}")
+
+        with pytest.raises(RuntimeError, match="simulated failure"):
+            small_batch_store.load(reassigned_policies(), progress=fail)
+        small_batch_store.load(reassigned_policies())
+        assert_sales_match(store, reference)
+
+
+# Names that no load creates, so the server reports each as unknown.
+UNKNOWN_NAMES_QUERY = "MATCH (n:NeverLoaded)-[:NEVER_LOADED]->() WHERE n.never_loaded = 1 RETURN count(n) AS n"
+# id() is deprecated in Neo4j 5 in favour of elementId(), so the server sends a DEPRECATION warning.
+DEPRECATED_QUERY = "MATCH (n) WHERE id(n) = -1 RETURN count(n) AS n"
+
+
+def notification_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == "neo4j.notifications"]
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_unknown_names_not_logged(store: Neo4jStore, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="neo4j.notifications")
+    reads = [
+        store.counts, store.customer_identities, store.policy_parties, store.agent_policyholders,
+        store.premium_payers, store.verified_complaints, store.agents,
+        lambda: store.agent_sales(["A1"]),
+        lambda: store.agent_identifier_matches(["phone", "address"]),
+        lambda: store.shared_identifiers(["phone", "bank_account"], 20),
+        lambda: store.identifier_owners("phone", phone(1)),
+        lambda: store.customer_identifiers(["C01"]),
+    ]
+    for read in reads:
+        read()
+    # Neo4j keeps a name after its last node is deleted, so the reads above
+    # find every name on a server that ever held data. This query's names
+    # are unknown on every server.
+    store._read(UNKNOWN_NAMES_QUERY)
+    messages = [record.getMessage() for record in notification_records(caplog)]
+    assert [message for message in messages if "UNRECOGNIZED" in message] == []
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_deprecation_still_logged(store: Neo4jStore, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="neo4j.notifications")
+    store._read(DEPRECATED_QUERY)
+    records = notification_records(caplog)
+    assert [record.levelname for record in records] == ["WARNING"]
+    assert "DEPRECATION" in records[0].getMessage()
 
 
 @pytest.mark.neo4j

@@ -158,3 +158,9 @@ def test_repeated_pair(dates: list[date], expected: tuple[date, date] | None) ->
 )
 def test_is_misleading_sales(category: str | None, expected: bool) -> None:
     assert is_misleading_sales(category) is expected
+
+
+def test_repeat_offender_reassigned_complaint(load_tables: LoadTables) -> None:
+    load_tables(export([complaint(1, "A1", "2026-01-10"), complaint(2, "A1", "2026-05-10")]))
+    store = load_tables(export([complaint(1, "A1", "2026-01-10"), complaint(2, "B1", "2026-05-10")]))
+    assert repeat_offender_rechecks(store, AS_OF) == []
