@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from api.metrics import Metrics
+from api.schemas import FieldError
 from api.state import StateDB
 from api.views import PageCache
 from graph.store import GraphStore
@@ -52,6 +53,8 @@ async def page_limit(
 
 
 LimitDep = Annotated[int, Depends(page_limit)]
+# The validation error of limit=0, which the paged routes show as their 422 example.
+INVALID_LIMIT = FieldError(loc=["query", "limit"], type="greater_than_equal")
 CursorQuery = Annotated[
     str | None, Query(description="Opaque cursor from the previous page's next_cursor", max_length=512)
 ]

@@ -10,6 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 ItemStatus = Literal["active", "resolved"]
 
 
+class FieldError(BaseModel):
+    """One invalid part of a request in a 422: where it is and the validation error type, never the input."""
+
+    loc: list[str] = Field(description="Location: query, path, header or body, then the field names",
+                           examples=[["query", "limit"]])
+    type: str = Field(description="The pydantic error type", examples=["greater_than_equal"])
+
+
 class ProblemOut(BaseModel):
     """An error response (RFC 9457 problem details)."""
 
@@ -19,7 +27,7 @@ class ProblemOut(BaseModel):
     detail: str = Field(examples=["当前角色无权访问此资源"])
     instance: str = Field(examples=["/v1/audit"])
     code: str = Field(examples=["forbidden"])
-    errors: list[dict[str, Any]] | None = Field(None, description="Field errors of a 422: location and type only")
+    errors: list[FieldError] | None = Field(None, description="Field errors of a 422: location and type only")
 
 
 class Health(BaseModel):

@@ -7,23 +7,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.deps import ContextDep, CursorQuery, LimitDep, SinceQuery
-from api.errors import ApiError
-from api.schemas import ClusterDetail, ClusterPage, ProblemOut
+from api.deps import INVALID_LIMIT, ContextDep, CursorQuery, LimitDep, SinceQuery
+from api.errors import AUTH_PROBLEMS, LIVE_STORE_PROBLEMS, ApiError, problem_responses
+from api.schemas import ClusterDetail, ClusterPage, FieldError
 from api.security import Principal, record_access, require
 from api.state import SQLITE_MAX_INTEGER, ClusterFilters
 from api.views import cluster_detail, cluster_out
 
 router = APIRouter(prefix="/v1/clusters", tags=["clusters"])
 ReaderDep = Annotated[Principal, Depends(require("clusters:read"))]
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ProblemOut, "content": {"application/problem+json": {}}} for code in (400, 401, 403, 422)
-}
 KindQuery = Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="Identifier kind, e.g. phone")]
 
 
-@router.get("", response_model=ClusterPage, responses=_ERRORS, summary="List shared-contact clusters")
+@router.get(
+    "", response_model=ClusterPage, summary="List shared-contact clusters",
+    responses=problem_responses("/v1/clusters", *AUTH_PROBLEMS, "invalid_cursor", "cursor_with_since",
+                                "invalid_request", field_error=INVALID_LIMIT),
+)
 def list_clusters(
     request: Request,
     context: ContextDep,
@@ -66,7 +66,10 @@ def list_clusters(
 
 @router.get(
     "/{cluster_id}", response_model=ClusterDetail,
-    responses={**_ERRORS, 404: _ERRORS[400], 503: _ERRORS[400]},
+    responses=problem_responses(
+        "/v1/clusters/SC-0b8f2d1c3e4a5f60", *AUTH_PROBLEMS, "cluster_not_found", "invalid_request",
+        *LIVE_STORE_PROBLEMS, field_error=FieldError(loc=["path", "cluster_id"], type="string_too_long"),
+    ),
     summary="One cluster with members, policies, agents, evidence and a graph to draw",
 )
 def get_cluster(
