@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticKnownError
 
 ItemStatus = Literal["active", "resolved"]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _require_iso_date(value: object) -> object:
+    # Pydantic 2 reads a number, or a string of digits, as a Unix timestamp (0 is 1970-01-01), and a date-time at
+    # midnight as its date. The document's format "date" requires YYYY-MM-DD, so nothing else is accepted.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise PydanticKnownError("date_type")
+    if not _ISO_DATE.fullmatch(value):
+        raise PydanticKnownError("date_parsing", {"error": "expected YYYY-MM-DD"})
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_require_iso_date)]
 
 
 class FieldError(BaseModel):
@@ -259,7 +278,7 @@ class EntryCheckIn(BaseModel):
         "insured": None,
     }]})
 
-    application_date: date | None = Field(None, description="Default: today")
+    application_date: IsoDate | None = Field(None, description="Default: today")
     agent_id: str | None = Field(None, max_length=40, description="The selling agent, if known")
     policyholder: PartyIn
     insured: PartyIn | None = Field(None, description="Omit when the policyholder insures themself")
