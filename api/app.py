@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import AppContext
-from api.errors import install_error_handlers, problem_response
+from api.errors import install_error_handlers, install_problem_schema, problem_response
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import agents, audit, checks, clusters, findings, hub_values, system, ui
 from api.security import document_api_keys
@@ -60,7 +60,11 @@ class _BodyTooLargeError(Exception):
 
 
 class BodySizeLimit:
-    """ASGI middleware that returns 413 for a request body over ``max_bytes``, declared or streamed."""
+    """ASGI middleware that returns 413 for a request body over ``max_bytes``, declared or streamed.
+
+    NOTE: it checks requests of every method, but only POST operations
+    document 413 in the OpenAPI document, because the others take no body.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -142,6 +146,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.context = context
     app.state.default_lang = settings.lang
     install_error_handlers(app)
+    install_problem_schema(app)
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
 

@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.metrics import Metrics
+from api.schemas import FieldError
 from api.state import StateDB
 from api.views import PageCache
 from graph.store import GraphStore
@@ -68,6 +69,8 @@ async def page_limit(
 
 
 LimitDep = Annotated[int, Depends(page_limit)]
+# The validation error of limit=0, which the paged routes show as their 422 example.
+INVALID_LIMIT = FieldError(loc=["query", "limit"], type="greater_than_equal")
 CursorQuery = Annotated[
     str | None, Query(description="Opaque cursor from the previous page's next_cursor", max_length=512)
 ]

@@ -18,6 +18,10 @@ Exceptions turned into problems::
     HTTPException 404 / 405   -> not_found / method_not_allowed
     HTTPException 400         -> invalid_request (422), a body that cannot be decoded
     any other exception       -> internal (500), logged with its traceback
+
+Each route documents its errors with :func:`problem_responses`, from the
+catalogue codes it can return, so the OpenAPI document shows the same media
+type, schema and headers as the responses.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas import FieldError, ProblemOut
 from api.state import InvalidCursorError
 from kycgraph.errors import StoreError, StoreUnavailableError
 from kycgraph.i18n import Lang
@@ -81,6 +87,28 @@ PROBLEMS: dict[str, Problem] = {
     "store_failed": Problem(502, "图数据库查询失败，请稍后重试", "The graph database query failed; retry later"),
     "not_ready": Problem(503, "服务未就绪：图数据库不可用", "Not ready: the graph database is unavailable"),
     "internal": Problem(500, "服务内部错误", "Internal server error"),
+}
+
+
+# Codes every /v1 route can return, because its dependency on api.security.require authenticates and authorises.
+AUTH_PROBLEMS = ("missing_api_key", "invalid_api_key", "forbidden")
+# Codes of a route that reads the live graph store, not only the results registry.
+LIVE_STORE_PROBLEMS = ("store_unavailable", "store_failed")
+
+_OPENAPI_SCHEMAS = "#/components/schemas/"
+# OpenAPI header objects: the header that problem_response sets on every problem, and those that go with a status.
+_CONTENT_LANGUAGE_HEADER: dict[str, Any] = {
+    "description": "The language of detail", "required": True, "schema": {"type": "string", "enum": ["zh-CN", "en"]},
+}
+_STATUS_HEADERS: dict[int, dict[str, dict[str, Any]]] = {
+    401: {"WWW-Authenticate": {
+        "description": "The authentication scheme to use", "required": True,
+        "schema": {"type": "string", "pattern": "^Bearer "},
+    }},
+    503: {"Retry-After": {
+        "description": "Seconds to wait before retrying", "required": True,
+        "schema": {"type": "integer", "minimum": 0},
+    }},
 }
 
 
@@ -164,6 +192,72 @@ def problem_response(
         media_type=PROBLEM_MEDIA_TYPE,
         headers={"Content-Language": "zh-CN" if lang == "zh" else "en", **(headers or {})},
     )
+
+
+def problem_responses(
+    instance: str, *codes: str, field_error: FieldError | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """Return the OpenAPI ``responses`` of an operation that can fail with the catalogue ``codes``.
+
+    Codes of one status share its response, which is
+    ``application/problem+json`` with the :class:`~api.schemas.ProblemOut`
+    schema. Each code gets an example with its Chinese detail and the English
+    detail as the example's summary. The headers are ``Content-Language``
+    on every status, ``WWW-Authenticate`` on 401 and ``Retry-After`` on 503.
+
+    Args:
+        instance: the request path the examples show.
+        codes: every catalogue code the operation can return.
+        field_error: the ``errors`` item of the ``invalid_request``
+            example; required with that code.
+
+    Raises:
+        KeyError: a code is not in :data:`PROBLEMS`.
+        ValueError: ``invalid_request`` is listed without ``field_error``.
+    """
+    codes_by_status: dict[int, list[str]] = {}
+    for code in codes:
+        codes_by_status.setdefault(PROBLEMS[code].status, []).append(code)
+
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, status_codes in sorted(codes_by_status.items()):
+        examples: dict[str, Any] = {}
+        for code in status_codes:
+            extra = None
+            if code == "invalid_request":
+                if field_error is None:
+                    raise ValueError(f"the responses of {instance} list invalid_request; pass its field_error")
+                extra = {"errors": [field_error.model_dump()]}
+            examples[code] = {"summary": PROBLEMS[code].en, "value": problem_body(code, "zh", instance, extra)}
+        listed = "\n".join(f"- `{code}`: {PROBLEMS[code].en}" for code in status_codes)
+        responses[status] = {
+            "description": f"{HTTPStatus(status).phrase}. The problem code is one of:\n\n{listed}",
+            "headers": {"Content-Language": _CONTENT_LANGUAGE_HEADER, **_STATUS_HEADERS.get(status, {})},
+            "content": {PROBLEM_MEDIA_TYPE: {
+                "schema": {"$ref": _OPENAPI_SCHEMAS + ProblemOut.__name__}, "examples": examples,
+            }},
+        }
+    return responses
+
+
+def install_problem_schema(app: FastAPI) -> None:
+    """Add the :class:`~api.schemas.ProblemOut` schema to the document that ``app.openapi()`` builds.
+
+    FastAPI adds a model's schema only when a route names the model, and it
+    documents a model in ``responses`` as ``application/json``. So
+    :func:`problem_responses` refers to the schema by name, and this adds it.
+    """
+    build_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build_document()
+        _, definitions = models_json_schema([(ProblemOut, "serialization")], ref_template=_OPENAPI_SCHEMAS + "{model}")
+        document.setdefault("components", {}).setdefault("schemas", {}).update(definitions["$defs"])
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

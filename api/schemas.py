@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticKnownError
 
 ItemStatus = Literal["active", "resolved"]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _require_iso_date(value: object) -> object:
+    # Pydantic 2 reads a number, or a string of digits, as a Unix timestamp (0 is 1970-01-01), and a date-time at
+    # midnight as its date. The document's format "date" requires YYYY-MM-DD, so nothing else is accepted.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise PydanticKnownError("date_type")
+    if not _ISO_DATE.fullmatch(value):
+        raise PydanticKnownError("date_parsing", {"error": "expected YYYY-MM-DD"})
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_require_iso_date)]
+
+
+class FieldError(BaseModel):
+    """One invalid part of a request in a 422: where it is and the validation error type, never the input."""
+
+    loc: list[str] = Field(description="Location: query, path, header or body, then the field names",
+                           examples=[["query", "limit"]])
+    type: str = Field(description="The pydantic error type", examples=["greater_than_equal"])
 
 
 class ProblemOut(BaseModel):
@@ -19,7 +46,7 @@ class ProblemOut(BaseModel):
     detail: str = Field(examples=["当前角色无权访问此资源"])
     instance: str = Field(examples=["/v1/audit"])
     code: str = Field(examples=["forbidden"])
-    errors: list[dict[str, Any]] | None = Field(None, description="Field errors of a 422: location and type only")
+    errors: list[FieldError] | None = Field(None, description="Field errors of a 422: location and type only")
 
 
 class Health(BaseModel):
@@ -251,7 +278,7 @@ class EntryCheckIn(BaseModel):
         "insured": None,
     }]})
 
-    application_date: date | None = Field(None, description="Default: today")
+    application_date: IsoDate | None = Field(None, description="Default: today")
     agent_id: str | None = Field(None, max_length=40, description="The selling agent, if known")
     policyholder: PartyIn
     insured: PartyIn | None = Field(None, description="Omit when the policyholder insures themself")

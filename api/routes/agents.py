@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from api.deps import ContextDep, CursorQuery, LimitDep
-from api.errors import ApiError, request_language
-from api.schemas import FindingOut, ProblemOut, RecheckPage, SubstitutionPage
+from api.deps import INVALID_LIMIT, ContextDep, CursorQuery, LimitDep
+from api.errors import AUTH_PROBLEMS, ApiError, problem_responses, request_language
+from api.schemas import FieldError, FindingOut, RecheckPage, SubstitutionPage
 from api.security import Principal, record_access, require
 from api.state import FindingFilters, InvalidCursorError, decode_token, encode_token
 from api.views import finding_out
@@ -17,10 +17,11 @@ from graph.rules.repeat_offender import RULE_CODE as RECHECK
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
 ReaderDep = Annotated[Principal, Depends(require("agents:read"))]
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ProblemOut} for code in (400, 401, 403, 422)}
 
 
-@router.get("/rechecks", response_model=RecheckPage, responses=_ERRORS,
+@router.get("/rechecks", response_model=RecheckPage,
+            responses=problem_responses("/v1/agents/rechecks", *AUTH_PROBLEMS, "invalid_cursor", "invalid_request",
+                                        field_error=INVALID_LIMIT),
             summary="List agents, bancassurance specialists and agencies whose sales must be re-checked")
 def list_rechecks(
     request: Request, context: ContextDep, principal: ReaderDep, limit: LimitDep, cursor: CursorQuery = None
@@ -46,7 +47,9 @@ def list_rechecks(
     return {"items": items, "next_cursor": page.next_cursor, "has_more": page.has_more}
 
 
-@router.get("/substitutions", response_model=SubstitutionPage, responses=_ERRORS,
+@router.get("/substitutions", response_model=SubstitutionPage,
+            responses=problem_responses("/v1/agents/substitutions", *AUTH_PROBLEMS, "invalid_cursor",
+                                        "invalid_request", field_error=INVALID_LIMIT),
             summary="Per agent: customers whose contact details belong to the agent or its contacts")
 def list_substitutions(
     request: Request, context: ContextDep, principal: ReaderDep, limit: LimitDep, cursor: CursorQuery = None
@@ -91,7 +94,10 @@ def list_substitutions(
 
 
 @router.get("/{agent_id}/recheck", response_model=FindingOut,
-            responses={**_ERRORS, 404: {"model": ProblemOut}},
+            responses=problem_responses(
+                "/v1/agents/4476907038/recheck", *AUTH_PROBLEMS, "recheck_not_found", "invalid_request",
+                field_error=FieldError(loc=["path", "agent_id"], type="string_too_long"),
+            ),
             summary="The re-check list of one agent, bancassurance specialist or agency")
 def get_recheck(
     request: Request, context: ContextDep, principal: ReaderDep, agent_id: Annotated[str, Path(max_length=64)]

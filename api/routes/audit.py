@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.deps import ContextDep, CursorQuery, LimitDep
-from api.schemas import AuditPage, ProblemOut
+from api.deps import INVALID_LIMIT, ContextDep, CursorQuery, LimitDep
+from api.errors import AUTH_PROBLEMS, problem_responses
+from api.schemas import AuditPage
 from api.security import Principal, record_access, require
 from api.state import InvalidCursorError, decode_token, encode_token, is_stored_integer
 
@@ -16,7 +17,8 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
 @router.get("", response_model=AuditPage, summary="Read the audit log, oldest first",
-            responses={code: {"model": ProblemOut} for code in (400, 401, 403, 422)})
+            responses=problem_responses("/v1/audit", *AUTH_PROBLEMS, "invalid_cursor", "invalid_request",
+                                        field_error=INVALID_LIMIT))
 def read_audit(
     request: Request,
     context: ContextDep,

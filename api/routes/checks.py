@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 
 from api.deps import ContextDep
 from api.entry_check import check_entry
-from api.errors import request_language
-from api.schemas import EntryCheckIn, EntryCheckOut, ProblemOut
+from api.errors import AUTH_PROBLEMS, LIVE_STORE_PROBLEMS, problem_responses, request_language
+from api.schemas import EntryCheckIn, EntryCheckOut, FieldError
 from api.security import Principal, record_access_async, require
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
@@ -17,7 +17,10 @@ router = APIRouter(prefix="/v1/checks", tags=["checks"])
 
 @router.post(
     "/entry", response_model=EntryCheckOut, summary="Check a proposal form before it is accepted",
-    responses={code: {"model": ProblemOut} for code in (401, 403, 413, 422, 503)},
+    responses=problem_responses(
+        "/v1/checks/entry", *AUTH_PROBLEMS, "body_too_large", "invalid_request", *LIVE_STORE_PROBLEMS,
+        field_error=FieldError(loc=["body", "policyholder", "phone"], type="string_type"),
+    ),
 )
 async def check_proposal(
     request: Request,

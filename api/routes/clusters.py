@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.deps import ContextDep, CursorQuery, LimitDep, SinceQuery
-from api.errors import ApiError
-from api.schemas import ClusterDetail, ClusterPage, ProblemOut
+from api.deps import INVALID_LIMIT, ContextDep, CursorQuery, LimitDep, SinceQuery
+from api.errors import AUTH_PROBLEMS, LIVE_STORE_PROBLEMS, ApiError, problem_responses
+from api.schemas import ClusterDetail, ClusterPage, FieldError, IsoDate
 from api.security import Principal, record_access_async, require
 from api.state import SQLITE_MAX_INTEGER, ClusterFilters
 from api.views import cluster_detail, cluster_out
 
 router = APIRouter(prefix="/v1/clusters", tags=["clusters"])
 ReaderDep = Annotated[Principal, Depends(require("clusters:read"))]
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ProblemOut, "content": {"application/problem+json": {}}} for code in (400, 401, 403, 422)
-}
 KindQuery = Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="Identifier kind, e.g. phone")]
 
 
-@router.get("", response_model=ClusterPage, responses=_ERRORS, summary="List shared-contact clusters")
+@router.get(
+    "", response_model=ClusterPage, summary="List shared-contact clusters",
+    responses=problem_responses("/v1/clusters", *AUTH_PROBLEMS, "invalid_cursor", "cursor_with_since",
+                                "invalid_request", field_error=INVALID_LIMIT),
+)
 async def list_clusters(
     request: Request,
     context: ContextDep,
@@ -36,8 +35,8 @@ async def list_clusters(
     min_size: Annotated[int | None, Query(ge=2, le=SQLITE_MAX_INTEGER)] = None,
     max_size: Annotated[int | None, Query(ge=2, le=SQLITE_MAX_INTEGER)] = None,
     channel: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="agency, bancassurance, …")] = None,
-    first_seen_from: Annotated[date | None, Query(description="First seen on or after (UTC date)")] = None,
-    first_seen_to: Annotated[date | None, Query(description="First seen on or before (UTC date)")] = None,
+    first_seen_from: Annotated[IsoDate | None, Query(description="First seen on or after (UTC, YYYY-MM-DD)")] = None,
+    first_seen_to: Annotated[IsoDate | None, Query(description="First seen on or before (UTC, YYYY-MM-DD)")] = None,
 ) -> Response:
     """Active clusters, largest first; with `since`, every change after the token in sequence order.
 
@@ -69,7 +68,10 @@ async def list_clusters(
 
 @router.get(
     "/{cluster_id}", response_model=ClusterDetail,
-    responses={**_ERRORS, 404: _ERRORS[400], 503: _ERRORS[400]},
+    responses=problem_responses(
+        "/v1/clusters/SC-0b8f2d1c3e4a5f60", *AUTH_PROBLEMS, "cluster_not_found", "invalid_request",
+        *LIVE_STORE_PROBLEMS, field_error=FieldError(loc=["path", "cluster_id"], type="string_too_long"),
+    ),
     summary="One cluster with members, policies, agents, evidence and a graph to draw",
 )
 async def get_cluster(

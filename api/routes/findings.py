@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.deps import ContextDep, CursorQuery, LimitDep, SinceQuery
-from api.errors import ApiError, request_language
-from api.schemas import FindingPage, ProblemOut
+from api.deps import INVALID_LIMIT, ContextDep, CursorQuery, LimitDep, SinceQuery
+from api.errors import AUTH_PROBLEMS, ApiError, problem_responses, request_language
+from api.schemas import FindingPage
 from api.security import Principal, record_access, require
 from api.state import FindingFilters
 from api.views import finding_out
@@ -20,7 +20,8 @@ IdQuery = Annotated[str | None, Query(max_length=64)]
 
 @router.get(
     "", response_model=FindingPage, summary="List findings",
-    responses={code: {"model": ProblemOut} for code in (400, 401, 403, 422)},
+    responses=problem_responses("/v1/findings", *AUTH_PROBLEMS, "invalid_cursor", "cursor_with_since",
+                                "invalid_request", field_error=INVALID_LIMIT),
 )
 def list_findings(
     request: Request,

@@ -7,14 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from api.deps import ContextDep
-from api.schemas import HubValueList, ProblemOut
+from api.errors import AUTH_PROBLEMS, problem_responses
+from api.schemas import HubValueList
 from api.security import Principal, record_access, require
 
 router = APIRouter(prefix="/v1/hub-values", tags=["hub values"])
 
 
 @router.get("", response_model=HubValueList, summary="List hub values of the latest detection run",
-            responses={code: {"model": ProblemOut} for code in (401, 403)})
+            responses=problem_responses("/v1/hub-values", *AUTH_PROBLEMS))
 def list_hub_values(
     request: Request,
     context: ContextDep,

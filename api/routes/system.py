@@ -12,9 +12,9 @@ from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.deps import ContextDep
-from api.errors import RETRY_AFTER_SECONDS, ApiError
+from api.errors import AUTH_PROBLEMS, RETRY_AFTER_SECONDS, ApiError, problem_responses
 from api.permissions import is_allowed
-from api.schemas import Health, ProblemOut, Ready
+from api.schemas import Health, Ready
 from api.security import api_key_scheme, authenticate, bearer_scheme
 from kycgraph.errors import StoreUnavailableError
 
@@ -30,7 +30,7 @@ def health() -> dict[str, Any]:
 
 
 @router.get("/ready", response_model=Ready, summary="Readiness: the graph store and the state database answer",
-            responses={503: {"model": ProblemOut}})
+            responses=problem_responses("/ready", "not_ready"))
 def ready(context: ContextDep) -> dict[str, Any]:
     """Needs no key; 503 while Neo4j is unreachable."""
     verify = getattr(context.store, "verify", None)
@@ -55,8 +55,8 @@ def _is_loopback(request: Request) -> bool:
 
 
 @router.get("/metrics", summary="Prometheus metrics; open from loopback, else an admin key",
-            response_class=Response, responses={200: {"content": {"text/plain": {}}}, 401: {"model": ProblemOut},
-                                                 403: {"model": ProblemOut}})
+            response_class=Response,
+            responses={200: {"content": {"text/plain": {}}}, **problem_responses("/metrics", *AUTH_PROBLEMS)})
 def metrics(
     request: Request,
     context: ContextDep,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 if TYPE_CHECKING:
     from conftest import Served
 
@@ -103,3 +105,19 @@ def test_entry_minor_insured_without_id(served: Served, entry_form: dict[str, An
     entry_form["insured"]["birth_date"] = "2008-11-30"
     insured = _check(served, entry_form)["parties"][1]
     assert insured["missing_fields"] == ["id_number"]
+
+
+@pytest.mark.parametrize(("application_date", "error_type"), [
+    pytest.param(0, "date_type", id="number"),
+    pytest.param("1764547200", "date_parsing", id="timestamp text"),
+    pytest.param("20261201", "date_parsing", id="digits only"),
+    pytest.param("2026-12-01T00:00:00", "date_parsing", id="date-time at midnight"),
+])
+def test_entry_date_not_iso_rejected(
+    served: Served, entry_form: dict[str, Any], application_date: object, error_type: str
+) -> None:
+    # Read as a Unix timestamp, 1764547200 would be 2025-12-01 and 0 would be 1970-01-01, giving wrong ages.
+    entry_form["application_date"] = application_date
+    response = served.client.post("/v1/checks/entry", headers=served.headers("investigator", "en"), json=entry_form)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"loc": ["body", "application_date"], "type": error_type}]

@@ -4,7 +4,7 @@ Schemathesis reads ``/openapi.json`` from the app and generates requests for
 every operation: valid ones from the schemas and examples, and invalid ones
 that the app must reject with a 4xx. Each response must not be a server
 error, must use a status code the document declares, and must match the
-declared response schema.
+declared media type, required headers and response schema.
 
 Every request carries a valid key: the auditor's for ``/v1/audit`` (the only
 role allowed there) and the admin's elsewhere, so that requests get past
@@ -25,7 +25,13 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from api.app import create_app
 from api.state import encode_token
@@ -35,9 +41,10 @@ from kycgraph.settings import Settings
 if TYPE_CHECKING:
     from conftest import Served
 
-# TODO: add content_type_conformance once every route documents its errors as application/problem+json.
-# Only the cluster routes do so far, and the others document application/json for their 4xx responses.
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+    response_schema_conformance, negative_data_rejection,
+]
 # Examples per operation: enough to reach each route's validation branches, small enough for seconds per store.
 MAX_EXAMPLES = 25
 
