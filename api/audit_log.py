@@ -22,6 +22,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -139,3 +140,47 @@ def _resolve(waiters: list[tuple[asyncio.Future[int], int | None, BaseException 
             waiter.set_result(entry_id or 0)
         else:
             waiter.set_exception(error)
+
+
+# Seconds between WAL checkpoints while audit entries are being committed.
+CHECKPOINT_SECONDS = 1.0
+
+
+class PeriodicCheckpoint:
+    """Runs a checkpoint on a thread of its own, once per ``interval`` seconds in which there were commits.
+
+    SQLite checkpoints the WAL inside a commit once it passes 1,000 pages,
+    and that commit, with every request waiting for it, then also copies the
+    pages into the database and flushes both files. The audit writer turns
+    that off and calls :meth:`note_commit` instead, so the copying happens
+    here, beside the commits. The thread stops after an interval without
+    commits.
+    """
+
+    def __init__(self, checkpoint: Callable[[], None], name: str = "wal-checkpoint") -> None:
+        self._checkpoint = checkpoint
+        self._name = name
+        self._lock = threading.Lock()
+        self._pending = False
+        self._running = False
+
+    def note_commit(self) -> None:
+        """Record a commit, and start the thread if it is not running."""
+        with self._lock:
+            self._pending = True
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._run, name=self._name, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(CHECKPOINT_SECONDS)
+            with self._lock:
+                if not self._pending:
+                    self._running = False
+                    return
+                self._pending = False
+            try:
+                self._checkpoint()
+            except Exception as exc:
+                logger.warning("checkpointing the state database's WAL failed, retrying after the next commit: %s", exc)

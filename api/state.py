@@ -39,7 +39,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from api.audit_log import AuditWriter
+from api.audit_log import AuditWriter, PeriodicCheckpoint
 from api.permissions import ROLES
 from graph.rules.findings import Finding
 from graph.rules.shared_contacts import Cluster, HubValue
@@ -338,6 +338,7 @@ class StateDB:
         self._schema_ready = False
         self._local = threading.local()
         self._audit_writer = AuditWriter(self._insert_audit_batch)
+        self._checkpoints = PeriodicCheckpoint(self._checkpoint_wal)
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -487,15 +488,26 @@ class StateDB:
             raise StateError(f"writing the audit log failed: {exc}") from exc
 
     def _insert_audit_batch(self, batch: Sequence[tuple[Any, ...]]) -> list[int]:
+        # The writer thread's connection leaves checkpoints to self._checkpoints, off the requests' path.
+        if not getattr(self._local, "manual_checkpoints", False):
+            with self.connect() as connection:
+                connection.execute("PRAGMA wal_autocheckpoint = 0")
+            self._local.manual_checkpoints = True
         with self._write_transaction() as connection:
-            return [
-                int(connection.execute(
-                    "INSERT INTO audit_log (at, key_id, key_name, role, method, route, query, outcome, "
-                    "record_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    values,
-                ).lastrowid or 0)
-                for values in batch
-            ]
+            connection.executemany(
+                "INSERT INTO audit_log (at, key_id, key_name, role, method, route, query, outcome, record_ids) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                batch,
+            )
+            last_id = int(connection.execute("SELECT last_insert_rowid()").fetchone()[0])
+        self._checkpoints.note_commit()
+        # The transaction holds the write lock, so AUTOINCREMENT gave the batch consecutive ids ending at last_id.
+        return list(range(last_id - len(batch) + 1, last_id + 1))
+
+    def _checkpoint_wal(self) -> None:
+        # PASSIVE copies what it can without waiting for readers or the writer, so commits go on meanwhile.
+        with self.connect() as connection:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def read_audit(
         self, *, after: int = 0, limit: int = 100, key_id: str | None = None, route: str | None = None
