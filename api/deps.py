@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.metrics import Metrics
 from api.schemas import FieldError
@@ -79,3 +81,34 @@ SinceQuery = Annotated[
     Query(description="Incremental pull: 0 for the beginning, then the previous response's next_since",
           max_length=512),
 ]
+
+
+_Query = TypeVar("_Query", bound=BaseModel)
+
+
+def query_model(model: type[_Query]) -> tuple[Callable[[Request], Awaitable[_Query]], dict[str, Any]]:
+    """Return a dependency that reads a route's query parameters into ``model``, and their OpenAPI entries.
+
+    FastAPI inspects the annotation of every declared query parameter on
+    every request. For the ten filters of the cluster list that cost about
+    70 microseconds per request, more than the rest of the route, where one
+    validation of the model costs a few. Pass the second value as the
+    route's ``openapi_extra``, so that the document lists the parameters as
+    if they were declared. Invalid values raise ``RequestValidationError``
+    with ``query`` locations, as declared parameters do.
+    """
+
+    async def parse(request: Request) -> _Query:
+        try:
+            return model.model_validate(dict(request.query_params))
+        except ValidationError as exc:
+            errors = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors(include_url=False)]
+            raise RequestValidationError(errors) from None
+
+    properties = model.model_json_schema()["properties"]
+    parameters = [
+        {"name": name, "in": "query", "required": False, "schema": schema,
+         **({"description": schema["description"]} if "description" in schema else {})}
+        for name, schema in properties.items()
+    ]
+    return parse, {"parameters": parameters}

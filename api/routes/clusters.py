@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import BaseModel, Field
 
-from api.deps import INVALID_LIMIT, ContextDep, CursorQuery, LimitDep, SinceQuery
+from api.deps import INVALID_LIMIT, ContextDep, LimitDep, query_model
 from api.errors import AUTH_PROBLEMS, LIVE_STORE_PROBLEMS, ApiError, problem_responses
 from api.schemas import ClusterDetail, ClusterPage, FieldError, IsoDate
 from api.security import Principal, record_access_async, require
@@ -15,11 +16,34 @@ from api.views import cluster_detail, cluster_out
 
 router = APIRouter(prefix="/v1/clusters", tags=["clusters"])
 ReaderDep = Annotated[Principal, Depends(require("clusters:read"))]
-KindQuery = Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="Identifier kind, e.g. phone")]
+
+
+class ClusterListQuery(BaseModel):
+    """The query parameters of the cluster list besides ``limit``: paging tokens and filters.
+
+    Read by :func:`api.deps.query_model`'s dependency in one validation,
+    instead of as declared parameters.
+    """
+
+    cursor: str | None = Field(None, max_length=512, description="Opaque cursor from the previous page's next_cursor")
+    since: str | None = Field(
+        None, max_length=512,
+        description="Incremental pull: 0 for the beginning, then the previous response's next_since",
+    )
+    rule: str | None = Field(None, max_length=60)
+    link_kind: str | None = Field(None, pattern=r"^[a-z_]{1,40}$", description="Identifier kind, e.g. phone")
+    min_size: int | None = Field(None, ge=2, le=SQLITE_MAX_INTEGER)
+    max_size: int | None = Field(None, ge=2, le=SQLITE_MAX_INTEGER)
+    channel: str | None = Field(None, pattern=r"^[a-z_]{1,40}$", description="agency, bancassurance, …")
+    first_seen_from: IsoDate | None = Field(None, description="First seen on or after (UTC, YYYY-MM-DD)")
+    first_seen_to: IsoDate | None = Field(None, description="First seen on or before (UTC, YYYY-MM-DD)")
+
+
+parse_list_query, LIST_QUERY_OPENAPI = query_model(ClusterListQuery)
 
 
 @router.get(
-    "", response_model=ClusterPage, summary="List shared-contact clusters",
+    "", response_model=ClusterPage, summary="List shared-contact clusters", openapi_extra=LIST_QUERY_OPENAPI,
     responses=problem_responses("/v1/clusters", *AUTH_PROBLEMS, "invalid_cursor", "cursor_with_since",
                                 "invalid_request", field_error=INVALID_LIMIT),
 )
@@ -28,15 +52,7 @@ async def list_clusters(
     context: ContextDep,
     principal: ReaderDep,
     limit: LimitDep,
-    cursor: CursorQuery = None,
-    since: SinceQuery = None,
-    rule: Annotated[str | None, Query(max_length=60)] = None,
-    link_kind: KindQuery = None,
-    min_size: Annotated[int | None, Query(ge=2, le=SQLITE_MAX_INTEGER)] = None,
-    max_size: Annotated[int | None, Query(ge=2, le=SQLITE_MAX_INTEGER)] = None,
-    channel: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="agency, bancassurance, …")] = None,
-    first_seen_from: Annotated[IsoDate | None, Query(description="First seen on or after (UTC, YYYY-MM-DD)")] = None,
-    first_seen_to: Annotated[IsoDate | None, Query(description="First seen on or before (UTC, YYYY-MM-DD)")] = None,
+    query: Annotated[ClusterListQuery, Depends(parse_list_query)],
 ) -> Response:
     """Active clusters, largest first; with `since`, every change after the token in sequence order.
 
@@ -46,9 +62,11 @@ async def list_clusters(
     WAL mode, where readers do not wait for the writer, and awaits its audit
     entry's commit.
     """
+    cursor, since = query.cursor, query.since
     if cursor is not None and since is not None:
         raise ApiError("cursor_with_since")
-    filters = ClusterFilters(rule, link_kind, min_size, max_size, channel, first_seen_from, first_seen_to)
+    filters = ClusterFilters(query.rule, query.link_kind, query.min_size, query.max_size, query.channel,
+                             query.first_seen_from, query.first_seen_to)
     # The version is read before the page. A publish between the two reads stores the newer page under the
     # older version, which only requests that started before the publish can still look up.
     key = ("clusters", context.state.last_sequence(), filters, limit, cursor, since, principal.full_view)

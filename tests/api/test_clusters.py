@@ -162,3 +162,12 @@ def test_cluster_detail_follows_a_reload(kind: str, served_empty: ServeFactory, 
              "source_row": 2, "column": "email"}
     served.store.load(Dataset(identifiers=pd.DataFrame([email], columns=IDENTIFIER_COLUMNS, dtype=object)))
     assert member_emails() == sorted([*before, "ring.member@example.com"])
+
+
+def test_cluster_list_invalid_filters_located(served: Served) -> None:
+    response = served.client.get("/v1/clusters", params={"min_size": "many", "first_seen_to": "0"},
+                                 headers=served.headers("admin"))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    errors = {tuple(error["loc"]): error["type"] for error in response.json()["errors"]}
+    assert errors == {("query", "min_size"): "int_parsing", ("query", "first_seen_to"): "date_parsing"}
