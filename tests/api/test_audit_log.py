@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import api.audit_log
-from api.audit_log import AuditWriter
+from api.audit_log import AuditWriter, PeriodicCheckpoint
 from api.state import StateDB, StateError
 
 
@@ -84,3 +84,41 @@ def test_idle_writer_thread_stops_and_restarts(monkeypatch: pytest.MonkeyPatch) 
     assert not writer._running
     assert writer.append(("second",)) == 2
     assert committed == [("first",), ("second",)]
+
+
+def test_checkpoint_runs_after_commits_then_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api.audit_log, "CHECKPOINT_SECONDS", 0.01)
+    ran = threading.Event()
+    checkpoints = PeriodicCheckpoint(ran.set, name="checkpoint-test")
+    checkpoints.note_commit()
+    assert ran.wait(timeout=10)  # the timeout bounds a broken thread, it checks no speed
+    for thread in [t for t in threading.enumerate() if t.name == "checkpoint-test"]:
+        thread.join(timeout=10)
+    assert not checkpoints._running
+
+
+def test_state_wal_checkpointed_while_auditing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api.audit_log, "CHECKPOINT_SECONDS", 0.01)
+    state = StateDB(tmp_path)
+    checkpointed = threading.Event()
+
+    def checkpoint() -> None:
+        state._checkpoint_wal()
+        checkpointed.set()
+
+    state._checkpoints = PeriodicCheckpoint(checkpoint)
+    writer_settings: list[int] = []
+    original_insert = state._insert_audit_batch
+
+    def insert(batch: Sequence[tuple[Any, ...]]) -> list[int]:
+        entry_ids = original_insert(batch)
+        with state.connect() as connection:
+            writer_settings.append(connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        return entry_ids
+
+    state._audit_writer = AuditWriter(insert)
+    _append(state, 1)
+    assert checkpointed.wait(timeout=10)  # the timeout bounds a broken thread, it checks no speed
+    assert writer_settings == [0]
+    with state.connect() as connection:
+        assert connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
