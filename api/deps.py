@@ -59,12 +59,19 @@ async def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
+LIMIT_DESCRIPTION = "Items per page; default and maximum are settings"
+
+
 async def page_limit(
     context: ContextDep,
-    limit: Annotated[int | None, Query(ge=1, description="Items per page; default and maximum are settings")] = None,
+    limit: Annotated[int | None, Query(ge=1, description=LIMIT_DESCRIPTION)] = None,
 ) -> int:
     """Return the page size: the request's ``limit`` capped at the maximum, or the default."""
-    settings = context.settings
+    return page_size(context.settings, limit)
+
+
+def page_size(settings: Settings, limit: int | None) -> int:
+    """Return the page size for a request's ``limit``: capped at the maximum, or the default when None."""
     if limit is None:
         return settings.api_page_size
     return min(limit, settings.api_max_page_size)

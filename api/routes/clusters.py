@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from api.deps import INVALID_LIMIT, ContextDep, LimitDep, query_model
+from api.deps import INVALID_LIMIT, LIMIT_DESCRIPTION, ContextDep, page_size, query_model
 from api.errors import AUTH_PROBLEMS, LIVE_STORE_PROBLEMS, ApiError, problem_responses
 from api.schemas import ClusterDetail, ClusterPage, FieldError, IsoDate
 from api.security import Principal, record_access_async, require
@@ -19,12 +19,13 @@ ReaderDep = Annotated[Principal, Depends(require("clusters:read"))]
 
 
 class ClusterListQuery(BaseModel):
-    """The query parameters of the cluster list besides ``limit``: paging tokens and filters.
+    """The query parameters of the cluster list: page size, paging tokens and filters.
 
     Read by :func:`api.deps.query_model`'s dependency in one validation,
     instead of as declared parameters.
     """
 
+    limit: int | None = Field(None, ge=1, description=LIMIT_DESCRIPTION)
     cursor: str | None = Field(None, max_length=512, description="Opaque cursor from the previous page's next_cursor")
     since: str | None = Field(
         None, max_length=512,
@@ -51,7 +52,6 @@ async def list_clusters(
     request: Request,
     context: ContextDep,
     principal: ReaderDep,
-    limit: LimitDep,
     query: Annotated[ClusterListQuery, Depends(parse_list_query)],
 ) -> Response:
     """Active clusters, largest first; with `since`, every change after the token in sequence order.
@@ -62,6 +62,7 @@ async def list_clusters(
     WAL mode, where readers do not wait for the writer, and awaits its audit
     entry's commit.
     """
+    limit = page_size(context.settings, query.limit)
     cursor, since = query.cursor, query.since
     if cursor is not None and since is not None:
         raise ApiError("cursor_with_since")
