@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,7 +103,16 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT complaint_id_unique IF NOT EXISTS FOR (n:Complaint) REQUIRE n.complaint_id IS UNIQUE",
     "CREATE CONSTRAINT payer_exception_id_unique IF NOT EXISTS "
     "FOR (n:PayerException) REQUIRE n.exception_id IS UNIQUE",
+    "CREATE CONSTRAINT kycgraph_state_id_unique IF NOT EXISTS FOR (n:KycgraphState) REQUIRE n.id IS UNIQUE",
 )
+# The graph's data version: a random number on one KycgraphState node, replaced when a load starts and ends and
+# after a clear, so that every process serving the graph can tell that it changed.
+BUMP_DATA_VERSION: LiteralString = (
+    "MERGE (s:KycgraphState {id: 1}) SET s.data_version = toInteger(rand() * 9007199254740991)"
+)
+READ_DATA_VERSION: LiteralString = "OPTIONAL MATCH (s:KycgraphState {id: 1}) RETURN s.data_version AS version"
+# Seconds a store reuses the data version it read last, so that a busy HTTP API reads it about once a second.
+DATA_VERSION_SECONDS = 1.0
 # Seconds to wait for new indexes and constraints to come online.
 SCHEMA_AWAIT_SECONDS = 300
 
@@ -545,6 +555,8 @@ class Neo4jStore(GraphStore):
             notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED],
         )
         self._schema_ready = False
+        # (time.monotonic() of the read, the version read); None until the first read and after a change here.
+        self._version_read: tuple[float, int | None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Neo4jStore:
@@ -666,6 +678,7 @@ class Neo4jStore(GraphStore):
         if not self._schema_ready:
             self.ensure_schema()
         with self._translate_errors("Loading into Neo4j"):
+            self._bump_data_version()
             before = self._count_totals()
             logger.info("neo4j store before load: %d nodes, %d relationships", *before)
             total = sum(math.ceil(len(step.rows) / self.batch_size) for step in steps)
@@ -690,7 +703,32 @@ class Neo4jStore(GraphStore):
                         step.name, len(step.rows) - counted, len(step.rows),
                     )
             after = self._count_totals()
+            self._bump_data_version()
         logger.info("neo4j store after load: %d nodes, %d relationships", *after)
+
+    def data_version(self) -> int | None:
+        """Return the graph's data version, reusing the last one read for ``DATA_VERSION_SECONDS``.
+
+        Every load and clear through a ``Neo4jStore``, in any process,
+        replaces the version, and this process sees the new one within a
+        second. Changes written to the graph by other means do not change it.
+        Returns None for a graph that no ``Neo4jStore`` has loaded or cleared.
+
+        Raises:
+            StoreUnavailableError: the server cannot be reached.
+        """
+        read = self._version_read
+        now = time.monotonic()
+        if read is not None and now - read[0] < DATA_VERSION_SECONDS:
+            return read[1]
+        with self._translate_errors("Reading the graph's data version from Neo4j"):
+            version = self._read(READ_DATA_VERSION)[0]["version"]
+        self._version_read = (now, None if version is None else int(version))
+        return self._version_read[1]
+
+    def _bump_data_version(self) -> None:
+        self._write(BUMP_DATA_VERSION)
+        self._version_read = None
 
     def _count_totals(self) -> tuple[int, int]:
         counts = self._counts()
@@ -714,6 +752,7 @@ class Neo4jStore(GraphStore):
             for statement in (DELETE_RELATIONSHIPS, DELETE_NODES):
                 while int(self._write(statement, limit=CLEAR_BATCH_SIZE)[0]["deleted"]) > 0:
                     pass
+            self._bump_data_version()
 
     def shared_identifiers(self, kinds: Sequence[str], max_members: int) -> SharedIdentifiers:
         kind_list = list(dict.fromkeys(kinds))

@@ -115,9 +115,8 @@ class NetworkxStore(GraphStore):
         self._indexed: tuple[pd.DataFrame, pd.DataFrame, _LookupIndexes] | None = None
         self._index_lock = threading.Lock()
 
-    @property
     def data_version(self) -> int:
-        """Counts the loads and clears of this store, the only ways its data changes.
+        """Return the count of loads and clears of this store, the only ways its data changes.
 
         A load raises it when it starts and when it ends, so a response built
         from a store part way through a load is cached under a number that

@@ -133,13 +133,15 @@ class GraphStore(ABC):
     # them on its event loop; False sends them to the thread pool, as a network round trip needs.
     lookups_in_memory: bool = False
 
-    @property
     def data_version(self) -> int | None:
-        """A number that changes whenever this store's data changes, or None when the store cannot tell.
+        """Return a number that changes whenever this store's data changes, or None when the store cannot tell.
 
         The HTTP API caches responses built from the store under this
-        number. A server store returns None, because other processes can
-        load into it.
+        number, so a store whose data can change without the number
+        changing must return None. The default is None.
+
+        Raises:
+            StoreUnavailableError: a server store cannot be reached.
         """
         return None
 

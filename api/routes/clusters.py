@@ -101,11 +101,11 @@ async def get_cluster(
 ) -> Response:
     """Reads the members' identifiers from the live graph store, so it returns 503 while the store is down.
 
-    With a store that reports a data version (the embedded one), each body
-    is cached under the registry and store versions, like the list pages.
-    A Neo4j store reports none, so it is read on every request.
+    When the store reports a data version (see ``GraphStore.data_version``),
+    each body is cached under the registry and store versions, like the list
+    pages. Otherwise the store is read on every request.
     """
-    store_version = context.store.data_version
+    store_version = await context.call_store(context.store.data_version)
     key = ("cluster", context.state.last_sequence(), store_version, cluster_id, principal.full_view)
     cached = context.pages.get(key) if store_version is not None else None
     if cached is None:

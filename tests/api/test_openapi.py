@@ -189,14 +189,13 @@ class OutageStore(NetworkxStore):
     ``Neo4jStore.verify`` translates a failed connection to.
     """
 
-    # Like a server store: no data version, so responses are not cached, and lookups go to the thread pool.
+    # Like a server store that cannot tell its version: responses are not cached, and lookups use the thread pool.
     lookups_in_memory = False
 
     def __init__(self) -> None:
         super().__init__()
         self.failure: StoreError | None = None
 
-    @property
     def data_version(self) -> None:
         return None
 

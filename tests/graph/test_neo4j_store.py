@@ -20,6 +20,7 @@ import pytest
 from neo4j import GraphDatabase
 from pandas.testing import assert_frame_equal
 
+import graph.neo4j_store
 from graph.model import (
     AGENT_COLUMNS,
     AGENT_CONTACT_COLUMNS,
@@ -564,3 +565,26 @@ def test_neo4j_store_survives_server_restart(store: Neo4jStore) -> None:
 def _neo4jctl(command: str) -> None:
     env = {**os.environ, "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", "kycgraph-dev")}
     subprocess.run([str(NEO4JCTL), command], check=True, env=env, capture_output=True, timeout=180)
+
+
+@pytest.mark.neo4j
+def test_neo4j_data_version_changes_across_processes(store: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A second store stands for another process serving the same graph. It reuses a version it read until
+    # DATA_VERSION_SECONDS is set to 0, so no step depends on how long the loads take.
+    monkeypatch.setattr(graph.neo4j_store, "DATA_VERSION_SECONDS", 3600.0)
+    reader = Neo4jStore.from_settings(Settings())
+    try:
+        store.clear()
+        cleared = store.data_version()
+        assert cleared is not None
+        assert reader.data_version() == cleared
+        store.load(small_dataset())
+        loaded = store.data_version()
+        assert loaded not in (None, cleared)
+        assert reader.data_version() == cleared
+        monkeypatch.setattr(graph.neo4j_store, "DATA_VERSION_SECONDS", 0.0)
+        assert reader.data_version() == loaded
+        store.load(small_dataset())
+        assert reader.data_version() not in (None, cleared, loaded)
+    finally:
+        reader.close()
