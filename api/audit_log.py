@@ -87,6 +87,16 @@ class AuditWriter:
                 threading.Thread(target=self._run, name=self._name, daemon=True).start()
 
     def _run(self) -> None:
+        try:
+            self._commit_until_idle()
+        except BaseException:
+            # Unexpected: let the next entry start a new thread instead of waiting for this one forever.
+            logger.exception("the audit writer thread stopped on an error")
+            with self._lock:
+                self._running = False
+            raise
+
+    def _commit_until_idle(self) -> None:
         while True:
             try:
                 first = self._queue.get(timeout=IDLE_SECONDS)
@@ -108,6 +118,8 @@ class AuditWriter:
     def _commit(self, batch: list[_Entry]) -> None:
         try:
             entry_ids = self._commit_batch([entry.values for entry in batch])
+            if len(entry_ids) != len(batch):
+                raise RuntimeError(f"the commit returned {len(entry_ids)} entry ids for {len(batch)} entries")
         except Exception as exc:
             logger.error("writing %d audit entries failed: %s", len(batch), exc)
             outcomes: list[tuple[int | None, BaseException | None]] = [(None, exc)] * len(batch)

@@ -122,3 +122,9 @@ def test_state_wal_checkpointed_while_auditing(tmp_path: Path, monkeypatch: pyte
     assert writer_settings == [0]
     with state.connect() as connection:
         assert connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+
+
+def test_wrong_id_count_fails_callers() -> None:
+    writer = AuditWriter(lambda batch: [], name="audit-writer-ids")
+    with pytest.raises(RuntimeError, match="returned 0 entry ids for 1 entries"):
+        writer.append(("only",))
