@@ -97,9 +97,9 @@ def query_model(model: type[_Query]) -> tuple[Callable[[Request], Awaitable[_Que
     """Return a dependency that reads a route's query parameters into ``model``, and their OpenAPI entries.
 
     FastAPI inspects the annotation of every declared query parameter on
-    every request. For the ten filters of the cluster list that cost about
-    70 microseconds per request, more than the rest of the route, where one
-    validation of the model costs a few. Pass the second value as the
+    every request. For the ten parameters of the cluster list that cost
+    about 70 microseconds per request, where one validation of the model
+    costs a few. Pass the second value as the
     route's ``openapi_extra``, so that the document lists the parameters as
     if they were declared. Invalid values raise ``RequestValidationError``
     with ``query`` locations, as declared parameters do.
