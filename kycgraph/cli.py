@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -88,7 +89,7 @@ def _settings(lang: Lang | None, store: str | None) -> Settings:
     try:
         return Settings(**overrides)
     except ValueError as exc:
-        err_console.print(f"[red]{exc}[/red]")
+        err_console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
 
 
@@ -244,7 +245,7 @@ def run(
             progress.update(task, total=1, completed=1)
         published = None if no_publish else _publish(settings, result, findings)
     except KycgraphError as exc:
-        err_console.print(f"[red]{t('error.prefix', language)}:[/red] {exc}")
+        err_console.print(f"[red]{t('error.prefix', language)}:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc
 
     balanced = _print_files(report, language)
@@ -286,7 +287,7 @@ def load(
             finally:
                 graph_store.close()
     except KycgraphError as exc:
-        err_console.print(f"[red]{t('error.prefix', language)}:[/red] {exc}")
+        err_console.print(f"[red]{t('error.prefix', language)}:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc
     balanced = _print_files(report, language)
     console.print(t("summary.count_change", language, store=settings.store,
@@ -318,6 +319,8 @@ def detect(
         graph_store = open_store(settings)
         try:
             counts = graph_store.counts()
+            if counts.total_nodes == 0:
+                raise ConfigError(t("error.empty_store", language, store=settings.store))
             result = shared_contact_clusters(graph_store, link_kinds=link_kinds, hub_threshold=threshold)
             findings = run_rules(graph_store, settings, as_of_date)
         finally:
@@ -331,7 +334,7 @@ def detect(
         )
         published = None if no_publish else _publish(settings, result, findings)
     except KycgraphError as exc:
-        err_console.print(f"[red]{t('error.prefix', language)}:[/red] {exc}")
+        err_console.print(f"[red]{t('error.prefix', language)}:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc
     _print_detection(settings, counts, result, findings, as_of_date, run_settings, outputs, published, language)
 
@@ -417,7 +420,7 @@ def serve(
             _print_published(published, settings, settings.lang)
         uvicorn.run(create_app(settings, graph_store), host=host, port=port, log_level="info")
     except KycgraphError as exc:
-        err_console.print(f"[red]{t('error.prefix', settings.lang)}:[/red] {exc}")
+        err_console.print(f"[red]{t('error.prefix', settings.lang)}:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc
     finally:
         graph_store.close()
@@ -437,7 +440,7 @@ def apikey_create(
     try:
         key, token = StateDB(settings.state_dir).create_api_key(role, name)
     except StateError as exc:
-        err_console.print(f"[red]{exc}[/red]")
+        err_console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
     err_console.print(f"key id {key.key_id}, role {key.role}, name {key.name}. "
                       "Store the token now; it cannot be shown again. / 请立即保存令牌，之后无法再次显示。")

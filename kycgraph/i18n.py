@@ -68,6 +68,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Friday count as working days; give a holiday file with KYCGRAPH_HOLIDAY_FILE",
     ),
     "error.prefix": ("错误", "Error"),
+    "error.empty_store": (
+        "图存储（{store}）为空，未运行检测，也未发布结果（否则结果登记库中的每个条目都会被标为已解决）。"
+        "内嵌存储只存在于单个进程中：请用 kycgraph run <导出文件夹> 在同一进程中载入并检测，"
+        "或先 kycgraph load <导出文件夹> --store neo4j，再 kycgraph detect --store neo4j",
+        "The graph store ({store}) is empty, so nothing was detected or published (publishing would mark every "
+        "item of the results registry resolved). The embedded store lives in one process only: run kycgraph run "
+        "<export folder> to load and detect in one process, or kycgraph load <export folder> --store neo4j and "
+        "then kycgraph detect --store neo4j",
+    ),
     # Table headers
     "col.file": ("文件", "File"),
     "col.table": ("数据表", "Table"),

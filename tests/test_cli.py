@@ -7,8 +7,10 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
+from api.state import ClusterFilters, StateDB
 from kycgraph.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -105,3 +107,23 @@ def test_run_problem_list_dates_in_findings(tmp_path: Path) -> None:
         "weekends_only_years": [],
     }
     assert "Problem list issued on 2026-12-07" in result.output
+
+
+def test_detect_empty_store_publishes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KYCGRAPH_STATE_DIR", str(tmp_path / "state"))
+    assert runner.invoke(app, ["run", str(SAMPLE), "--out", str(tmp_path / "run")]).exit_code == 0
+    before = StateDB(tmp_path / "state").list_clusters(ClusterFilters(), limit=100).items
+
+    result = runner.invoke(app, ["detect", "--out", str(tmp_path / "detect"), "--lang", "en"])
+    assert result.exit_code == 1
+    assert "The graph store (networkx) is empty, so nothing was detected or published" in result.output
+    after = StateDB(tmp_path / "state").list_clusters(ClusterFilters(), limit=100).items
+    assert [(item.item_id, item.status) for item in after] == [(item.item_id, item.status) for item in before]
+    assert {item.status for item in after} == {"active"}
+
+
+def test_error_keeps_square_brackets(tmp_path: Path) -> None:
+    (tmp_path / "policies.csv").write_text("保单号\nP1\n", encoding="utf-8")
+    result = runner.invoke(app, ["load", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 1
+    assert "[tables.customers]" in result.output
