@@ -127,6 +127,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         # walking their millions of objects on every full collection, which held up requests on large stores.
         gc.freeze()
         logger.info("kycgraph API started with the %s store, state in %s", graph_store.name, context.state.path)
+        if owns_store and graph_store.lookups_in_memory:
+            # uvicorn api.app:app with KYCGRAPH_STORE=networkx: nothing ever loads this store.
+            logger.warning("the embedded store of this API process is empty, so entry checks find no owners and "
+                           "cluster details no identifiers; serve an export with `kycgraph serve --input FOLDER` "
+                           "or set KYCGRAPH_STORE=neo4j")
         yield
         if owns_store:
             graph_store.close()

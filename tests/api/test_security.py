@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.permissions import ROLES
+from graph.networkx_store import NetworkxStore
+from kycgraph.settings import Settings
 
 if TYPE_CHECKING:
     from conftest import Served
@@ -103,3 +109,14 @@ def test_openapi_lists_key_schemes(served: Served) -> None:
     operations = [(path, op) for path, item in document["paths"].items() for op in item.values()]
     keyed = [path for path, op in operations if op.get("security") == [{"HTTPBearer": []}, {"APIKeyHeader": []}]]
     assert sorted(keyed) == sorted(path for path, _ in operations if path.startswith("/v1/") or path == "/metrics")
+
+
+def test_app_warns_of_own_empty_store(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="api.app"), TestClient(create_app(Settings(state_dir=tmp_path))):
+        pass
+    assert "the embedded store of this API process is empty" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="api.app"), \
+            TestClient(create_app(Settings(state_dir=tmp_path), NetworkxStore())):
+        pass
+    assert "is empty" not in caplog.text
