@@ -39,6 +39,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.openapi import extend_openapi
 from api.schemas import FieldError, ProblemOut
 from api.state import InvalidCursorError
 from kycgraph.errors import StoreError, StoreUnavailableError
@@ -247,17 +248,12 @@ def install_problem_schema(app: FastAPI) -> None:
     documents a model in ``responses`` as ``application/json``. So
     :func:`problem_responses` refers to the schema by name, and this adds it.
     """
-    build_document = app.openapi
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        document = build_document()
+    def add_problem_schema(document: dict[str, Any]) -> None:
         _, definitions = models_json_schema([(ProblemOut, "serialization")], ref_template=_OPENAPI_SCHEMAS + "{model}")
         document.setdefault("components", {}).setdefault("schemas", {}).update(definitions["$defs"])
-        return document
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    extend_openapi(app, add_problem_schema)
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

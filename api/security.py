@@ -23,6 +23,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from api.deps import AppContext
 from api.errors import ApiError
 from api.metrics import route_template
+from api.openapi import extend_openapi
 from api.permissions import Permission, is_allowed, sees_full_data
 from api.state import ApiKey, key_id_of
 
@@ -99,25 +100,19 @@ def document_api_keys(app: FastAPI, routers: Sequence[APIRouter]) -> None:
     ``routers`` are the routers included in ``app``; their routes are
     searched for the dependency.
     """
-    generate = app.openapi
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = generate()
-        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+    def add_key_security(document: dict[str, Any]) -> None:
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
         for scheme in (bearer_scheme, api_key_scheme):
             schemes[scheme.scheme_name] = scheme.model.model_dump(mode="json", by_alias=True, exclude_none=True)
         for route in (route for router in routers for route in router.routes):
             if isinstance(route, APIRoute) and _needs_key(route.dependant):
                 for method in route.methods or ():
-                    schema["paths"][route.path_format][method.lower()]["security"] = [
+                    document["paths"][route.path_format][method.lower()]["security"] = [
                         {bearer_scheme.scheme_name: []}, {api_key_scheme.scheme_name: []},
                     ]
-        app.openapi_schema = schema
-        return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    extend_openapi(app, add_key_security)
 
 
 def _needs_key(dependant: Dependant) -> bool:
