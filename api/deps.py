@@ -80,14 +80,12 @@ def page_size(settings: Settings, limit: int | None) -> int:
 LimitDep = Annotated[int, Depends(page_limit)]
 # The validation error of limit=0, which the paged routes show as their 422 example.
 INVALID_LIMIT = FieldError(loc=["query", "limit"], type="greater_than_equal")
-CursorQuery = Annotated[
-    str | None, Query(description="Opaque cursor from the previous page's next_cursor", max_length=512)
-]
-SinceQuery = Annotated[
-    str | None,
-    Query(description="Incremental pull: 0 for the beginning, then the previous response's next_since",
-          max_length=512),
-]
+CURSOR_DESCRIPTION = "Opaque cursor from the previous page's next_cursor"
+SINCE_DESCRIPTION = "Incremental pull: 0 for the beginning, then the previous response's next_since"
+# Longest cursor or since token accepted.
+TOKEN_MAX_LENGTH = 512
+CursorQuery = Annotated[str | None, Query(description=CURSOR_DESCRIPTION, max_length=TOKEN_MAX_LENGTH)]
+SinceQuery = Annotated[str | None, Query(description=SINCE_DESCRIPTION, max_length=TOKEN_MAX_LENGTH)]
 
 
 _Query = TypeVar("_Query", bound=BaseModel)

@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from api.deps import INVALID_LIMIT, LIMIT_DESCRIPTION, ContextDep, page_size, query_model
+from api.deps import (
+    CURSOR_DESCRIPTION,
+    INVALID_LIMIT,
+    LIMIT_DESCRIPTION,
+    SINCE_DESCRIPTION,
+    TOKEN_MAX_LENGTH,
+    ContextDep,
+    page_size,
+    query_model,
+)
 from api.errors import AUTH_PROBLEMS, LIVE_STORE_PROBLEMS, ApiError, problem_responses
 from api.schemas import ClusterDetail, ClusterPage, FieldError, IsoDate
 from api.security import Principal, record_access_async, require
@@ -26,11 +35,8 @@ class ClusterListQuery(BaseModel):
     """
 
     limit: int | None = Field(None, ge=1, description=LIMIT_DESCRIPTION)
-    cursor: str | None = Field(None, max_length=512, description="Opaque cursor from the previous page's next_cursor")
-    since: str | None = Field(
-        None, max_length=512,
-        description="Incremental pull: 0 for the beginning, then the previous response's next_since",
-    )
+    cursor: str | None = Field(None, max_length=TOKEN_MAX_LENGTH, description=CURSOR_DESCRIPTION)
+    since: str | None = Field(None, max_length=TOKEN_MAX_LENGTH, description=SINCE_DESCRIPTION)
     rule: str | None = Field(None, max_length=60)
     link_kind: str | None = Field(None, pattern=r"^[a-z_]{1,40}$", description="Identifier kind, e.g. phone")
     min_size: int | None = Field(None, ge=2, le=SQLITE_MAX_INTEGER)
