@@ -125,6 +125,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         await run_in_threadpool(graph_store.prepare_lookups)
         # The store's frames and indexes live as long as the process. Frozen, the cyclic garbage collector stops
         # walking their millions of objects on every full collection, which held up requests on large stores.
+        # The collection first keeps start-up garbage out of the frozen set, where it would never be freed.
+        gc.collect()
         gc.freeze()
         logger.info("kycgraph API started with the %s store, state in %s", graph_store.name, context.state.path)
         if owns_store and graph_store.lookups_in_memory:
