@@ -8,7 +8,7 @@ and one writer thread commits everything queued in one transaction, then
 wakes the callers of that batch:
 
 - a caller on a thread blocks on a ``concurrent.futures.Future``;
-- a coroutine awaits an ``asyncio.Future``; the writer resolves all the
+- a coroutine awaits an ``asyncio.Future``. The writer resolves all the
   futures of one event loop in one callback, so a batch costs each loop one
   wake-up instead of one per entry.
 

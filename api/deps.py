@@ -82,7 +82,7 @@ LimitDep = Annotated[int, Depends(page_limit)]
 INVALID_LIMIT = FieldError(loc=["query", "limit"], type="greater_than_equal")
 CURSOR_DESCRIPTION = "Opaque cursor from the previous page's next_cursor"
 SINCE_DESCRIPTION = "Incremental pull: 0 for the beginning, then the previous response's next_since"
-# Longest cursor or since token accepted.
+# Maximum length of a cursor or since token.
 TOKEN_MAX_LENGTH = 512
 CursorQuery = Annotated[str | None, Query(description=CURSOR_DESCRIPTION, max_length=TOKEN_MAX_LENGTH)]
 SinceQuery = Annotated[str | None, Query(description=SINCE_DESCRIPTION, max_length=TOKEN_MAX_LENGTH)]

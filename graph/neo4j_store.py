@@ -710,7 +710,7 @@ class Neo4jStore(GraphStore):
         """Return the graph's data version, reusing the last one read for ``DATA_VERSION_SECONDS``.
 
         Every load and clear through a ``Neo4jStore``, in any process,
-        replaces the version, and this process sees the new one within a
+        replaces the version, and this store returns the new one within a
         second. Changes written to the graph by other means do not change it.
         Returns None for a graph that no ``Neo4jStore`` has loaded or cleared.
 

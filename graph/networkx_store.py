@@ -96,8 +96,8 @@ class _LookupIndexes:
         """Return the looked-up columns of the rows at ``positions``, as tuples in ``_LOOKUP_COLUMNS`` order."""
         if not positions:
             return []
-        taken = self.table.take(pa.array(positions, type=pa.int64()))
-        return list(zip(*(taken.column(name).to_pylist() for name in _LOOKUP_COLUMNS), strict=True))
+        selected = self.table.take(pa.array(positions, type=pa.int64()))
+        return list(zip(*(selected.column(name).to_pylist() for name in _LOOKUP_COLUMNS), strict=True))
 
 
 class NetworkxStore(GraphStore):

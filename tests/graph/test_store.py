@@ -1,8 +1,8 @@
 """Store behaviour that every rule relies on, run on every store through the ``store`` fixture.
 
-A reloaded row replaces the row with the same key, so a policy loaded again
+A reloaded row replaces the row with the same key. A policy loaded again
 with another agent or premium account is sold by the new agent and paid from
-the new account only, and a complaint loaded again against another agent is
+the new account only. A complaint loaded again against another agent is
 against the new agent only.
 """
 
