@@ -22,8 +22,9 @@ fi
 
 started_neo4j=0
 stop_neo4j() {
+  # Quiet, so that the last lines of the output are pytest's summary.
   if [ "$started_neo4j" = 1 ]; then
-    server/neo4jctl stop || true
+    server/neo4jctl stop >/dev/null 2>&1 || echo "stopping the local Neo4j failed; run server/neo4jctl stop" >&2
   fi
 }
 trap stop_neo4j EXIT
